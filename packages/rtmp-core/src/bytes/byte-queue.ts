@@ -37,6 +37,7 @@ export class ByteQueue {
    * without consuming. The caller checks `from + n <= length`.
    */
   copyOut(from: number, n: number, dst: Uint8Array, dstOffset = 0): void {
+    if (n === 0) return;
     let idx = 0;
     let off = this.head + from;
     while (off >= this.chunks[idx]!.length) {
