@@ -46,6 +46,8 @@ export const RtmpErrorCode = {
   AmfBadReference: 'AMF_BAD_REFERENCE',
   /** A value that AMF cannot encode (a function, a symbol, a too-long string...). */
   AmfUnencodable: 'AMF_UNENCODABLE',
+  /** An AMF message holding more values than the decoder's item cap (maxItems). */
+  AmfTooManyItems: 'AMF_TOO_MANY_ITEMS',
 
   // commands (NetConnection / NetStream)
   /** A command message whose fields have the wrong AMF types. */
@@ -74,6 +76,8 @@ export const RtmpErrorCode = {
   NaluInvalid: 'NALU_INVALID',
   /** An AudioSpecificConfig that is malformed or uses reserved values. */
   AacConfigInvalid: 'AAC_CONFIG_INVALID',
+  /** Another codec configuration (hvcC, av1C, vpcC, Opus ID header, FLAC STREAMINFO) that is malformed. */
+  CodecConfigInvalid: 'CODEC_CONFIG_INVALID',
   /** A codec we recognise but do not support (Speex, Nellymoser...). */
   CodecUnsupported: 'CODEC_UNSUPPORTED',
 
