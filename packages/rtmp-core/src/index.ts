@@ -28,3 +28,4 @@ export * from './session/aggregate.ts';
 export * from './client/transport.ts';
 export * from './client/rtmp-client.ts';
 export * from './url/rtmp-url.ts';
+export * from './flv/index.ts';
