@@ -28,12 +28,14 @@ export interface NginxRtmpOptions {
   applicationExtra?: string;
   /** Outgoing chunk size. Default 4096. */
   chunkSize?: number;
+  /** RTMP port; default a free one (pass the old one to restart "the same" server). */
+  port?: number;
 }
 
 /** Starts nginx-rtmp with application `live`. */
 export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<NginxRtmp> {
   const dir = mkdtempSync(join(tmpdir(), 'nginx-rtmp-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const httpPort = await freePort();
   const conf = `
 load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;

@@ -21,10 +21,10 @@ export interface NodeMediaServerPeer {
 }
 
 /** Starts node-media-server with RTMP and HTTP on free loopback ports. */
-export async function startNodeMediaServer(): Promise<NodeMediaServerPeer> {
+export async function startNodeMediaServer(options: { port?: number; httpPort?: number } = {}): Promise<NodeMediaServerPeer> {
   const dir = mkdtempSync(join(tmpdir(), 'nms-'));
-  const port = await freePort();
-  const httpPort = await freePort();
+  const port = options.port ?? (await freePort());
+  const httpPort = options.httpPort ?? (await freePort());
   const script = join(dirname(fileURLToPath(import.meta.url)), 'nms-process.cjs');
   const child: ChildProcess = spawn(process.execPath, [script, String(port), String(httpPort), dir], {
     stdio: ['ignore', 'pipe', 'pipe'],

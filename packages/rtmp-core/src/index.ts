@@ -29,3 +29,4 @@ export * from './client/transport.ts';
 export * from './client/rtmp-client.ts';
 export * from './url/rtmp-url.ts';
 export * from './flv/index.ts';
+export * from './client/backoff.ts';
