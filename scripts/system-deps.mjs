@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Makes sure the real peers the tests use are on this machine: nginx with the
-// RTMP module, FFmpeg/ffprobe and Chromium (Debian packages). As root it
+// RTMP module, FFmpeg/ffprobe, Chromium and openssl (for test certificates;
+// Debian packages). As root it
 // installs what is missing with apt-get; otherwise it prints the exact command
 // and exits non-zero, so `npm test` never runs half a suite silently.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const PACKAGES = ['nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'chromium'];
+const PACKAGES = ['nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'chromium', 'openssl'];
 
 function missing() {
   const out = [];
@@ -15,6 +16,7 @@ function missing() {
   if (!existsSync('/usr/lib/nginx/modules/ngx_rtmp_module.so')) out.push('libnginx-mod-rtmp');
   if (!has('ffmpeg') || !has('ffprobe')) out.push('ffmpeg');
   if (!existsSync('/usr/bin/chromium')) out.push('chromium');
+  if (!has('openssl')) out.push('openssl');
   return out;
 }
 

@@ -3,48 +3,12 @@
  * nginx-rtmp and node-media-server, paced at real time; ffprobe on the
  * server's URL must see the codecs, size and frame rate.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AmfValue, decodeData, type FlvFileTag, FlvFileReader, isAmfObject, RtmpClient } from '@rtmp-web/core';
+import { type FlvFileTag, RtmpClient } from '@rtmp-web/core';
 import { NodeTcpTransport } from '@rtmp-web/transport/node';
 import { ffprobe, makeTestSource } from '../peers/ffmpeg.ts';
+import { publishPaced, readFlvTags } from './flv-publish.ts';
 import { SERVERS, type RtmpServerPeer } from './servers.ts';
-
-function readFlvTags(path: string): FlvFileTag[] {
-  const reader = new FlvFileReader();
-  const tags = reader.push(new Uint8Array(readFileSync(path))).filter((i): i is FlvFileTag => i.kind === 'tag');
-  return tags.map((t) => ({ ...t, data: t.data.slice() }));
-}
-
-const isSequenceHeader = (t: FlvFileTag) =>
-  (t.tagType === 9 && (t.data[0]! & 0x0f) === 7 && t.data[1] === 0) || (t.tagType === 8 && t.data[0]! >> 4 === 10 && t.data[1] === 0);
-
-/**
- * Publishes `tags` in real time, looping `loops` times with timestamps that
- * continue; sequence headers and metadata go out once, first.
- */
-async function publishPaced(c: RtmpClient, streamId: number, tags: FlvFileTag[], loops: number, signal: { stop: boolean }): Promise<void> {
-  const media = tags.filter((t) => t.tagType === 8 || t.tagType === 9);
-  const script = tags.find((t) => t.tagType === 18);
-  if (script) {
-    const data = decodeData(script.data);
-    const md = data.values[0];
-    if (data.name === 'onMetaData' && isAmfObject(md)) c.session.sendMetadata(streamId, md as Record<string, AmfValue>);
-  }
-  for (const t of media.filter(isSequenceHeader)) c.session.sendMedia(streamId, t.tagType as 8 | 9, 0, t.data);
-  const frames = media.filter((t) => !isSequenceHeader(t));
-  const duration = frames.at(-1)!.timestamp + 33;
-  const start = performance.now();
-  for (let loop = 0; loop < loops; loop++) {
-    for (const t of frames) {
-      if (signal.stop) return;
-      const ts = t.timestamp + loop * duration;
-      const wait = start + ts - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      c.session.sendMedia(streamId, t.tagType as 8 | 9, ts, t.data);
-    }
-  }
-}
 
 describe.each(SERVERS)('core publishes to %s', (_name, start) => {
   let server: RtmpServerPeer;
