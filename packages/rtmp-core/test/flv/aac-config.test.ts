@@ -1,24 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes/byte-cursor.ts';
-import { RtmpError, RtmpErrorCode } from '../../src/errors.ts';
+import { RtmpErrorCode } from '../../src/errors.ts';
 import {
   aacCodecString,
   aacConfigToDecoderConfig,
   buildAudioSpecificConfig,
   parseAudioSpecificConfig,
 } from '../../src/flv/aac-config.ts';
+import { codeOf } from '../error-code.ts';
 
 const h = hexToBytes;
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('AudioSpecificConfig (ISO 14496-3 §1.6.2.1)', () => {
   it('reads AAC-LC 44.1 kHz stereo (12 10)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes/byte-cursor.ts';
-import { RtmpError, RtmpErrorCode } from '../../src/errors.ts';
+import { RtmpErrorCode } from '../../src/errors.ts';
 import {
   avcCodecString,
   avcConfigToDecoderConfig,
@@ -10,21 +10,13 @@ import {
 } from '../../src/flv/avc-config.ts';
 import { BitWriter } from '../../src/flv/bitstream.ts';
 import { X264_BASELINE_320X240_AVCC, X264_HIGH_640X360_AVCC } from '../fixtures/flv-fixtures.ts';
+import { codeOf } from '../error-code.ts';
 
 const h = hexToBytes;
 // The SPS of the brief, verified against ffprobe: High, level 3.0, 640x360.
 const X264_SPS = h('6764001eacd940a02ff970110000030001000003003c0f162d96');
 const X264_PPS = h('68ebe3cb22c0');
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('AVCDecoderConfigurationRecord (ISO 14496-15 §5.3.3.1)', () => {
   it('parses the x264 record: profile, level, length size, SPS/PPS views and the High tail', () => {

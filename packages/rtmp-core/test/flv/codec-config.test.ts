@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes/byte-cursor.ts';
-import { RtmpError, RtmpErrorCode } from '../../src/errors.ts';
+import { RtmpErrorCode } from '../../src/errors.ts';
 import { parseAudioTag } from '../../src/flv/audio-tag.ts';
 import { parseAc3Header, parseFlacStreamInfo, parseMpegAudioHeader, parseOpusIdHeader } from '../../src/flv/audio-headers.ts';
 import { audioDecoderConfigFromTag, requireAudioDecoderConfig } from '../../src/flv/codec-config.ts';
 import { FLAC_HEADER_MONO_44K, OPUS_HEAD_STEREO } from '../fixtures/flv-fixtures.ts';
+import { codeOf } from '../error-code.ts';
 
 const h = hexToBytes;
 const cfg = (hex: string) => audioDecoderConfigFromTag(parseAudioTag(h(hex)));
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 // Sync frame headers from FFmpeg 5.1: ac3 5.1 at 48 kHz, eac3 stereo at 48 kHz.
 const AC3_51 = '0b77b50b1e40ebf8403eff99ff0841fc';

@@ -12,18 +12,10 @@ import {
   splitAnnexB,
   splitNalus,
 } from '../../src/flv/nalu.ts';
+import { codeOf } from '../error-code.ts';
 
 const h = hexToBytes;
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('length-prefixed NAL units (ISO 14496-15 §5.3.2)', () => {
   it('splits 4-, 2- and 1-byte prefixed samples into views', () => {

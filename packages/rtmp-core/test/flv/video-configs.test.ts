@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes/byte-cursor.ts';
-import { RtmpError, RtmpErrorCode } from '../../src/errors.ts';
+import { RtmpErrorCode } from '../../src/errors.ts';
 import {
   buildHevcDecoderConfigurationRecord,
   hevcCodecString,
@@ -21,18 +21,10 @@ import {
 } from '../../src/flv/vp9-config.ts';
 import { videoDecoderConfigFromSequenceStart } from '../../src/flv/codec-config.ts';
 import { LIBAOM_642X362_AV1C, LIBVPX_VP9_VPCC, X265_MAIN_642X362_HVCC } from '../fixtures/flv-fixtures.ts';
+import { codeOf } from '../error-code.ts';
 
 const h = hexToBytes;
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('hvcC (ISO 14496-15 §8.3.3.1)', () => {
   it('parses the x265 record', () => {

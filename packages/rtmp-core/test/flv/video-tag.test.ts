@@ -12,18 +12,10 @@ import {
   parseVideoTag,
 } from '../../src/flv/video-tag.ts';
 import { X264_HIGH_640X360_AVCC, X265_MAIN_642X362_HVCC } from '../fixtures/flv-fixtures.ts';
+import { codeOf } from '../error-code.ts';
 
 const h = hexToBytes;
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('parseVideoTag: legacy AVC (FLV E.4.3.1)', () => {
   it('reads the x264 sequence header as a view of the avcC', () => {

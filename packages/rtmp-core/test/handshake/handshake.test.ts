@@ -10,6 +10,7 @@ import {
 } from '../../src/handshake/handshake.ts';
 import { RtmpServerHandshake, SERVER_VERSION } from '../../src/handshake/server-handshake.ts';
 import { handshakeFixtures, handshakeFuzzTarget } from '../fixtures/handshake-fixtures.ts';
+import { codeOf } from '../error-code.ts';
 
 const PACKET = 1536;
 
@@ -116,15 +117,6 @@ function runPair(
   return { c0c1, s0s1s2, c2 };
 }
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 // An independent oracle for the digest handshake, written from how
 // nginx-rtmp's ngx_rtmp_find_digest() and librtmp's HandShake() compute it,
