@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 // beside each package (packages/*/test), tests against real peers in test/.
 // Browser tests run with @web/test-runner (web-test-runner.config.mjs).
 export default defineConfig({
+  // Relative: the workers' URLs resolve against rtmp.js's own URL wherever dist/ is served.
+  base: './',
   build: {
     lib: {
       entry: 'packages/rtmp-elements/src/rtmp.ts',

@@ -78,7 +78,10 @@ http {
       if (!existsSync(pidFile)) return;
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       try {
-        process.kill(pid, 'SIGQUIT');
+        // SIGTERM (fast shutdown), not SIGQUIT (graceful): a graceful nginx-rtmp
+        // worker keeps serving open RTMP connections after the master exits, so
+        // a "stopped" server would still feed its players.
+        process.kill(pid, 'SIGTERM');
       } catch {
         /* already gone */
       }

@@ -1,0 +1,263 @@
+/**
+ * The audio stage in the worker: FLV audio tags → a WebCodecs AudioDecoder →
+ * planar float PCM, transferred to the audio worklet over its MessagePort.
+ *
+ * Audio is decoded as it arrives (it is small); the worklet's bounded queue
+ * is the audio buffer, and its read head is the player's master clock.
+ * AAC and Opus configure from their sequence start; MP3, G.711 and PCM from
+ * each frame's header or flags, so a change of rate or channels mid-stream
+ * reconfigures. A codec the browser cannot decode is reported once
+ * (CodecUnsupported, not fatal) and the video goes on.
+ */
+import { RtmpError, RtmpErrorCode, audioDecoderConfigFromTag, parseAudioTag, type AudioDecoderConfigLike } from '@rtmp-web/core';
+import type { AudioCapture, WorkletCommand } from './worker-protocol.ts';
+
+/** Chunks waiting inside the decoder at most; past it audio is dropped (it cannot be late-played anyway). */
+const MAX_DECODE_QUEUE = 64;
+/**
+ * Audio sent to the worklet since it last reported, at most, ms. A worklet
+ * that does not report (its AudioContext suspended by an autoplay policy)
+ * does not take messages off its port either: past this, PCM is dropped
+ * instead of piling up in the port's queue.
+ */
+const MAX_UNACKNOWLEDGED_MS = 2000;
+
+/** What the pipeline tells the worker. */
+export interface AudioPipelineHooks {
+  /** A non-fatal problem for the audio track. */
+  error(e: RtmpError): void;
+  /** The codec string in use changed. */
+  codec(codec: string): void;
+}
+
+interface PendingCapture {
+  samples: Float32Array;
+  filled: number;
+  durationMs: number;
+  sampleRate: number;
+  resolve(c: AudioCapture): void;
+}
+
+/** See the file comment. */
+export class AudioPipeline {
+  /** When PCM was last sent to the worklet (performance.now), for the clock's "is there audio" test. */
+  lastSentAt = -Infinity;
+  /** The newest audio timestamp received, ms. */
+  newestMs = NaN;
+  private decoder: AudioDecoder | null = null;
+  private current: AudioDecoderConfigLike | null = null;
+  private pendingConfig: AudioDecoderConfigLike | null = null;
+  private supported = new Map<string, boolean>();
+  private reported = new Set<string>();
+  private capture: PendingCapture | null = null;
+  private epoch = 0;
+  private unacknowledgedMs = 0;
+
+  constructor(
+    private readonly port: MessagePort | null,
+    private readonly hooks: AudioPipelineHooks,
+  ) {}
+
+  /** Sends a command to the worklet. */
+  post(c: WorkletCommand, transfer: Transferable[] = []): void {
+    this.port?.postMessage(c, transfer);
+  }
+
+  /** Takes one audio message (RTMP timestamp `ts`). The payload is read now, not kept. */
+  push(payload: Uint8Array, ts: number): void {
+    if (this.port === null) return; // no audio output: nothing to decode for
+    let tag;
+    let config: AudioDecoderConfigLike | undefined;
+    try {
+      tag = parseAudioTag(payload);
+      config = audioDecoderConfigFromTag(tag);
+    } catch (e) {
+      this.reportOnce(e instanceof RtmpError ? e.code + e.message : String(e), e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+      return;
+    }
+    if (config !== undefined && !sameConfig(config, this.pendingConfig ?? this.current)) this.configure(config);
+    if (tag.kind !== 'frame') return;
+    this.newestMs = Number.isFinite(this.newestMs) ? Math.max(this.newestMs, ts) : ts;
+    const d = this.decoder;
+    if (d === null || d.state !== 'configured' || d.decodeQueueSize > MAX_DECODE_QUEUE) return;
+    try {
+      d.decode(new EncodedAudioChunk({ type: 'key', timestamp: Math.round(ts * 1000), data: tag.data.slice() }));
+    } catch (e) {
+      this.reportOnce('decode', new RtmpError(RtmpErrorCode.FlvInvalid, `audio decode failed: ${String(e)}`, { fatal: false, cause: e }));
+    }
+  }
+
+  /** The worklet reported (it is running): what was sent so far has reached it. */
+  acknowledge(): void {
+    this.unacknowledgedMs = 0;
+  }
+
+  /** Forgets queued audio here and in the worklet; keeps the decoder's configuration. */
+  flush(): void {
+    // A new decoder (and epoch) for the same configuration: what the old one
+    // still outputs is dropped, and the stream need not resend its sequence
+    // header (nginx-rtmp sends it only when play starts).
+    const config = this.current;
+    const had = this.decoder !== null;
+    this.closeDecoder();
+    if (had && config !== null) this.build(config);
+    this.newestMs = NaN;
+    this.post({ type: 'flush' });
+  }
+
+  /** Resolves with the next `durationMs` of decoded audio (channel 0). Diagnostics and tests. */
+  captureAudio(durationMs: number): Promise<AudioCapture> {
+    return new Promise((resolve, reject) => {
+      this.capture?.resolve({ sampleRate: this.capture.sampleRate, samples: this.capture.samples.subarray(0, this.capture.filled) });
+      const ms = Math.min(10_000, durationMs);
+      // No decoded audio in time (no audio track, or it stopped): fail, do not hang.
+      const timer = setTimeout(() => {
+        if (this.capture !== cap) return;
+        this.capture = null;
+        reject(new RtmpError(RtmpErrorCode.Timeout, `no decoded audio within ${ms + 5000} ms`, { fatal: false }));
+      }, ms + 5000);
+      // Sized on the first chunk (its rate); bounded by the duration asked for (≤ 10 s).
+      const cap: PendingCapture = {
+        samples: new Float32Array(0),
+        filled: 0,
+        durationMs: ms,
+        sampleRate: 0,
+        resolve: (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+      };
+      this.capture = cap;
+    });
+  }
+
+  /** Releases the decoder. */
+  close(): void {
+    this.closeDecoder();
+    this.post({ type: 'flush' });
+  }
+
+  private reportOnce(key: string, e: RtmpError): void {
+    if (this.reported.has(key)) return;
+    if (this.reported.size > 32) this.reported.clear();
+    this.reported.add(key);
+    this.hooks.error(e);
+  }
+
+  private closeDecoder(): void {
+    this.epoch++;
+    const d = this.decoder;
+    this.decoder = null;
+    if (d !== null && d.state !== 'closed') d.close();
+  }
+
+  private webCodecsConfig(c: AudioDecoderConfigLike): AudioDecoderConfig {
+    const w: AudioDecoderConfig = { codec: c.codec, sampleRate: c.sampleRate, numberOfChannels: c.numberOfChannels };
+    if (c.description !== undefined) w.description = c.description;
+    return w;
+  }
+
+  private configure(config: AudioDecoderConfigLike): void {
+    this.closeDecoder();
+    this.current = null;
+    const known = this.supported.get(config.codec);
+    if (known === false) return this.unsupported(config);
+    if (known === true) return this.build(config);
+    this.pendingConfig = config;
+    void AudioDecoder.isConfigSupported(this.webCodecsConfig(config)).then(
+      (r) => {
+        this.supported.set(config.codec, r.supported === true);
+        if (this.pendingConfig !== config) return; // superseded
+        this.pendingConfig = null;
+        if (r.supported === true) this.build(config);
+        else this.unsupported(config);
+      },
+      () => {
+        if (this.pendingConfig !== config) return;
+        this.pendingConfig = null;
+        this.supported.set(config.codec, false);
+        this.unsupported(config);
+      },
+    );
+  }
+
+  private unsupported(config: AudioDecoderConfigLike): void {
+    this.current = config;
+    this.reportOnce(
+      `unsupported ${config.codec}`,
+      new RtmpError(RtmpErrorCode.CodecUnsupported, `this browser cannot decode audio ${config.codec}`, {
+        fatal: false,
+        details: { codec: config.codec },
+      }),
+    );
+  }
+
+  private build(config: AudioDecoderConfigLike): void {
+    this.current = config;
+    this.hooks.codec(config.codec);
+    const epoch = ++this.epoch;
+    const decoder = new AudioDecoder({
+      output: (data) => this.output(data, epoch),
+      error: (e) => {
+        if (epoch !== this.epoch) return;
+        this.decoder = null;
+        this.reportOnce(`error ${e.message}`, new RtmpError(RtmpErrorCode.CodecUnsupported, `audio decoder failed: ${e.message}`, { fatal: false, cause: e }));
+        // Rebuild (after a reclaim this is all it takes); the next frame decodes again.
+        if (this.current !== null) this.build(this.current);
+      },
+    });
+    try {
+      decoder.configure(this.webCodecsConfig(config));
+      this.decoder = decoder;
+    } catch (e) {
+      decoder.close();
+      this.supported.set(config.codec, false);
+      this.unsupported(config);
+    }
+  }
+
+  private output(data: AudioData, epoch: number): void {
+    try {
+      if (epoch !== this.epoch) return;
+      const n = data.numberOfFrames;
+      const channels: Float32Array[] = [];
+      for (let ch = 0; ch < data.numberOfChannels; ch++) {
+        const plane = new Float32Array(n);
+        data.copyTo(plane, { planeIndex: ch, format: 'f32-planar' });
+        channels.push(plane);
+      }
+      const cap = this.capture;
+      if (cap !== null && channels[0] !== undefined) this.fillCapture(cap, channels[0], data.sampleRate);
+      if (this.unacknowledgedMs > MAX_UNACKNOWLEDGED_MS) return; // no audio output running: drop
+      this.post({ type: 'pcm', ptsMs: data.timestamp / 1000, sampleRate: data.sampleRate, channels }, channels.map((c) => c.buffer));
+      this.unacknowledgedMs += (n / data.sampleRate) * 1000;
+      this.lastSentAt = performance.now();
+    } finally {
+      data.close();
+    }
+  }
+
+  private fillCapture(cap: PendingCapture, ch0: Float32Array, rate: number): void {
+    if (cap.samples.length === 0) {
+      // Sized on the first chunk, at its rate.
+      cap.samples = new Float32Array(Math.ceil((cap.durationMs / 1000) * rate));
+      cap.sampleRate = rate;
+    }
+    const take = Math.min(ch0.length, cap.samples.length - cap.filled);
+    cap.samples.set(ch0.subarray(0, take), cap.filled);
+    cap.filled += take;
+    if (cap.filled >= cap.samples.length) {
+      this.capture = null;
+      cap.resolve({ sampleRate: cap.sampleRate, samples: cap.samples });
+    }
+  }
+}
+
+function sameConfig(a: AudioDecoderConfigLike, b: AudioDecoderConfigLike | null): boolean {
+  if (b === null) return false;
+  if (a.codec !== b.codec || a.sampleRate !== b.sampleRate || a.numberOfChannels !== b.numberOfChannels) return false;
+  const x = a.description;
+  const y = b.description;
+  if (x === undefined || y === undefined) return x === y;
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}

@@ -1,0 +1,200 @@
+/**
+ * The audio output: an AudioWorkletProcessor that plays decoded PCM the
+ * player worker sends over a MessagePort, and reports the audio clock (the
+ * media time at its read head) back to the worker, which presents video
+ * against it.
+ *
+ * The processor is written as one self-contained function, loaded into the
+ * worklet as a Blob URL built from its source text
+ * ({@link audioWorkletModuleUrl}). That works the same from the test
+ * runner's dev server (TypeScript through esbuild) and from the built
+ * dist/rtmp.js (no separate worklet file to find, no bundler support for
+ * worklets needed). So the function must not reference anything outside
+ * itself but the AudioWorkletGlobalScope.
+ *
+ * It resamples (linear interpolation) from the stream's rate to the
+ * context's, and at the playback rate the latency controller asks for; the
+ * queue is bounded (oldest audio dropped past {@link MAX_QUEUE_MS}).
+ */
+import type { WorkletCommand, WorkletEvent } from './worker-protocol.ts';
+
+/** The name the processor is registered under. */
+export const AUDIO_PROCESSOR_NAME = 'rtmp-player-audio';
+
+/** Audio queued in the worklet past this is dropped, oldest first. */
+export const MAX_QUEUE_MS = 8000;
+
+// AudioWorkletGlobalScope names, for the type checker only.
+declare class AudioWorkletProcessor {
+  readonly port: MessagePort;
+}
+declare function registerProcessor(name: string, ctor: new (options?: unknown) => AudioWorkletProcessor): void;
+declare const sampleRate: number;
+
+/** The worklet module's body. See the file comment: self-contained. */
+function workletMain(processorName: string, maxQueueMs: number): void {
+  interface Chunk {
+    ptsMs: number;
+    rate: number;
+    channels: Float32Array[];
+  }
+
+  class RtmpPlayerAudio extends AudioWorkletProcessor {
+    private port2: MessagePort | null = null;
+    private queue: Chunk[] = [];
+    private queuedFrames = 0; // in source frames, summed over chunks
+    private queuedMs = 0;
+    /** Fractional read position in queue[0]. */
+    private pos = 0;
+    private rate = 1;
+    private volume = 1;
+    private prebufferMs = 100;
+    private playing = false;
+    private underruns = 0;
+    private lastPts = NaN;
+    private quanta = 0;
+
+    constructor() {
+      super();
+      // The element hands us the worker's port once.
+      this.port.onmessage = (e: MessageEvent) => {
+        const port = (e.data as { port?: MessagePort }).port;
+        if (port !== undefined) {
+          this.port2 = port;
+          port.onmessage = (m: MessageEvent) => this.command(m.data as WorkletCommand);
+        }
+      };
+    }
+
+    private command(c: WorkletCommand): void {
+      switch (c.type) {
+        case 'pcm': {
+          const ch0 = c.channels[0];
+          if (ch0 === undefined || ch0.length === 0) return;
+          this.queue.push({ ptsMs: c.ptsMs, rate: c.sampleRate, channels: c.channels });
+          this.queuedMs += (ch0.length / c.sampleRate) * 1000;
+          // Bounded: a stalled output (or a flood) never grows memory.
+          while (this.queuedMs > maxQueueMs && this.queue.length > 1) this.dropHead();
+          break;
+        }
+        case 'flush':
+          this.queue = [];
+          this.queuedMs = 0;
+          this.pos = 0;
+          this.playing = false;
+          this.underruns = 0;
+          this.lastPts = NaN;
+          break;
+        case 'rate':
+          this.rate = c.rate;
+          break;
+        case 'skip-to':
+          while (this.queue.length > 1 && this.chunkEnd(this.queue[0]!) <= c.ptsMs) this.dropHead();
+          {
+            const head = this.queue[0];
+            if (head !== undefined && head.ptsMs < c.ptsMs) {
+              const skip = ((c.ptsMs - head.ptsMs) / 1000) * head.rate;
+              if (skip > this.pos) this.pos = Math.min(skip, head.channels[0]!.length);
+            }
+          }
+          break;
+        case 'prebuffer':
+          this.prebufferMs = c.ms;
+          break;
+        case 'volume':
+          this.volume = c.volume;
+          break;
+      }
+    }
+
+    private chunkEnd(c: Chunk): number {
+      return c.ptsMs + (c.channels[0]!.length / c.rate) * 1000;
+    }
+
+    private dropHead(): void {
+      const c = this.queue.shift();
+      if (c === undefined) return;
+      this.queuedMs -= (c.channels[0]!.length / c.rate) * 1000;
+      this.pos = 0;
+    }
+
+    private bufferedMs(): number {
+      const head = this.queue[0];
+      if (head === undefined) return 0;
+      return Math.max(0, this.queuedMs - (this.pos / head.rate) * 1000);
+    }
+
+    process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+      const out = outputs[0];
+      if (out === undefined || out.length === 0) return true;
+      const frames = out[0]!.length;
+      if (!this.playing && this.queue.length > 0 && this.bufferedMs() >= this.prebufferMs) this.playing = true;
+      let i = 0;
+      if (this.playing) {
+        while (i < frames) {
+          const head = this.queue[0];
+          if (head === undefined) {
+            // Ran dry: silence, and gather the prebuffer again before resuming.
+            this.playing = false;
+            this.underruns++;
+            break;
+          }
+          const src = head.channels;
+          const next = this.queue[1]?.channels;
+          const n = src[0]!.length;
+          const step = (head.rate / sampleRate) * this.rate;
+          while (i < frames && this.pos < n) {
+            const k = Math.floor(this.pos);
+            const f = this.pos - k;
+            for (let ch = 0; ch < out.length; ch++) {
+              const c = Math.min(ch, src.length - 1);
+              const s = src[c]!;
+              const a = s[k]!;
+              // The last sample interpolates towards the next chunk's first.
+              const b = k + 1 < n ? s[k + 1]! : (next?.[Math.min(c, next.length - 1)]?.[0] ?? a);
+              out[ch]![i] = (a + (b - a) * f) * this.volume;
+            }
+            i++;
+            this.pos += step;
+          }
+          this.lastPts = head.ptsMs + (this.pos / head.rate) * 1000;
+          if (this.pos >= n) {
+            const over = this.pos - n;
+            this.dropHead();
+            this.pos = over;
+          }
+        }
+      }
+      for (; i < frames; i++) for (let ch = 0; ch < out.length; ch++) out[ch]![i] = 0;
+      // Report the clock every 4 quanta (~10 ms): cheap, and smooth enough for video.
+      if (this.port2 !== null && (this.quanta++ & 3) === 0) {
+        const ev: WorkletEvent = {
+          type: 'clock',
+          ptsMs: this.lastPts,
+          playing: this.playing,
+          bufferedMs: this.bufferedMs(),
+          underruns: this.underruns,
+        };
+        this.port2.postMessage(ev);
+      }
+      return true;
+    }
+  }
+
+  registerProcessor(processorName, RtmpPlayerAudio);
+}
+
+let moduleUrl: string | undefined;
+
+/**
+ * A Blob URL of the worklet module, made once per page. Pass it to
+ * `audioContext.audioWorklet.addModule()`.
+ */
+export function audioWorkletModuleUrl(): string {
+  moduleUrl ??= URL.createObjectURL(
+    new Blob([`(${workletMain.toString()})(${JSON.stringify(AUDIO_PROCESSOR_NAME)}, ${MAX_QUEUE_MS});`], {
+      type: 'text/javascript',
+    }),
+  );
+  return moduleUrl;
+}

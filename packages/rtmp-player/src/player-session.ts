@@ -1,0 +1,538 @@
+/**
+ * Everything the player worker does, outside the message plumbing: one
+ * playback from play() to stop(), across reconnects.
+ *
+ * Connection state machine (one {@link PlayerSession.transition} and one
+ * {@link PlayerSession.drop} funnel):
+ * ```
+ * idle ─play→ connecting ─Play.Start→ buffering ─first frame→ playing
+ *                 │ first attempt fails → error (fatal)
+ * playing/buffering ─drop/stall→ reconnecting ─backoff→ connecting …
+ * playing ─UnpublishNotify/StreamEOF→ buffering (wait; not a drop)
+ * any ─pause→ paused ─play→ buffering        any ─stop→ stopped
+ * ```
+ * An unpublish is not a network drop: the connection stays, the pipelines
+ * are flushed, and the player waits for media (nginx-rtmp sends
+ * NetStream.Play.PublishNotify when the stream is back). A network drop,
+ * a bridge restart or 10 s without bytes while media flowed is: the
+ * player reconnects with jittered, capped backoff ({@link backoffDelay}).
+ */
+import { RtmpClient, RtmpError, RtmpErrorCode, backoffDelay, isRtmpError, parseRtmpUrl, type RtmpStatus, type RtmpTransport, type TransportHandlers } from '@rtmp-web/core';
+import { WebSocketTransport } from '@rtmp-web/transport/websocket';
+import { AudioPipeline } from './audio-pipeline.ts';
+import { LatencyController } from './latency-controller.ts';
+import { PlaybackClock } from './playback-clock.ts';
+import { PlayerErrorCode } from './player-errors.ts';
+import { LiveEdge, RateMeter } from './stats.ts';
+import { VideoPipeline } from './video-pipeline.ts';
+import {
+  emptyStats,
+  type AudioCapture,
+  type PlayerErrorInfo,
+  type PlayerEvent,
+  type PlayerState,
+  type PlayerStats,
+  type PlayOptionsMessage,
+  type WorkletEvent,
+} from './worker-protocol.ts';
+
+/** Housekeeping period (stall checks, latency control, stats), ms. */
+const HOUSEKEEPING_MS = 250;
+/** A timestamp jump larger than this (back, or forward past the forward limit) starts a new timeline, ms. */
+const DISCONTINUITY_BACK_MS = 1000;
+const DISCONTINUITY_FORWARD_MS = 10_000;
+/** Playing with no media for this long is buffering again, ms. */
+const UNDERRUN_MS = 1500;
+
+/** A transport wrapper that counts bytes and notes when the last one came. */
+class CountingTransport implements RtmpTransport {
+  constructor(
+    private readonly inner: RtmpTransport,
+    private readonly onBytes: (n: number) => void,
+  ) {}
+  get bufferedAmount(): number {
+    return this.inner.bufferedAmount;
+  }
+  open(handlers: TransportHandlers): Promise<void> {
+    return this.inner.open({
+      data: (b) => {
+        this.onBytes(b.byteLength);
+        handlers.data(b);
+      },
+      close: (e) => handlers.close(e),
+    });
+  }
+  send(bytes: Uint8Array): void {
+    this.inner.send(bytes);
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/** Copies AMF values into plain, structured-clone-safe data (ECMA arrays lose their marker, Maps become objects). */
+function plain(v: unknown, depth = 0): unknown {
+  if (depth > 16) return null;
+  if (v === null || typeof v !== 'object') return typeof v === 'function' || typeof v === 'symbol' ? null : v;
+  if (v instanceof Date) return v.getTime();
+  if (ArrayBuffer.isView(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plain(x, depth + 1)]));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = plain(x, depth + 1);
+  return out;
+}
+
+function isPlayerErrorInfo(e: unknown): e is PlayerErrorInfo {
+  return !(e instanceof Error) && typeof e === 'object' && e !== null && 'code' in e && 'fatal' in e;
+}
+
+/** See the file comment. */
+export class PlayerSession {
+  private state: PlayerState = 'idle';
+  private options: PlayOptionsMessage | null = null;
+  private client: RtmpClient | null = null;
+  /** Bumped on every connection attempt and stop: late callbacks of older ones are ignored. */
+  private gen = 0;
+  private everConnected = false;
+  private attempt = 0;
+  private connected = false;
+  private waitingSince = 0;
+  private waitingFor: 'start' | 'republish' | null = null;
+  private reportedNoMedia = false;
+  private mediaFlowing = false;
+  private lastByteAt = 0;
+  private newestTs = NaN;
+  private stats: PlayerStats = emptyStats();
+  private readonly bytes = new RateMeter(2);
+  private readonly frames = new RateMeter(2);
+  private readonly edge = new LiveEdge();
+  private readonly clock = new PlaybackClock();
+  private readonly latency = new LatencyController({ targetMs: 500 });
+  private readonly video: VideoPipeline;
+  private readonly audio: AudioPipeline;
+  private presentTimer: ReturnType<typeof setTimeout> | undefined;
+  private housekeepingTimer: ReturnType<typeof setInterval> | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private housekeepingCount = 0;
+  private rate = 1;
+  /** When the worklet last said sound is coming out (an audio-only stream plays on that). */
+  private audioPlayingAt = -Infinity;
+  private bufferingSince = 0;
+  private lastMediaAt = 0;
+
+  constructor(
+    private readonly post: (e: PlayerEvent) => void,
+    canvas: OffscreenCanvas,
+    audioPort: MessagePort | null,
+    private readonly audioOutputLatencyMs: number,
+  ) {
+    this.video = new VideoPipeline(canvas, {
+      presented: (w, h, pts) => this.onPresented(w, h, pts),
+      resized: (width, height) => this.post({ type: 'video-size', width, height }),
+      error: (e) => this.report(e),
+      codec: (c) => (this.stats.videoCodec = c),
+    });
+    this.audio = new AudioPipeline(audioPort, {
+      error: (e) => this.report(e),
+      codec: (c) => (this.stats.audioCodec = c),
+    });
+    if (audioPort !== null) {
+      audioPort.onmessage = (e: MessageEvent) => this.onWorklet(e.data as WorkletEvent);
+    }
+  }
+
+  /** Starts playing `options` (or resumes, when paused on the same source). */
+  play(options: PlayOptionsMessage): void {
+    this.latency.targetMs = options.latencyMs;
+    this.audio.post({ type: 'prebuffer', ms: Math.max(40, Math.min(200, options.latencyMs / 4)) });
+    const same = this.options !== null && this.options.src === options.src && this.options.bridge === options.bridge;
+    this.options = options;
+    // Already on it (like HTMLMediaElement.play() while playing): nothing to do.
+    if (same && (this.state === 'connecting' || this.state === 'buffering' || this.state === 'playing' || this.state === 'reconnecting')) return;
+    if (this.state === 'paused' && same && this.connected) {
+      this.waitingFor = 'start';
+      this.waitingSince = performance.now();
+      this.transition('buffering');
+      this.startLoops();
+      return;
+    }
+    this.teardown();
+    try {
+      parseRtmpUrl(options.src);
+      const u = new URL(options.bridge);
+      if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new TypeError(`bridge must be ws:// or wss://, got ${u.protocol}`);
+    } catch (e) {
+      this.fail({ code: PlayerErrorCode.BadSource, message: `bad src or bridge: ${(e as Error).message}`, fatal: true });
+      return;
+    }
+    this.stats = emptyStats('connecting');
+    this.everConnected = false;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  /** Pauses: media is discarded (live: resuming goes back to the live edge), the connection stays. */
+  pause(): void {
+    if (this.state === 'stopped' || this.state === 'error' || this.state === 'idle') return;
+    if (!this.connected) {
+      // Paused while (re)connecting: give up the attempt; play() starts afresh.
+      this.gen++;
+      clearTimeout(this.reconnectTimer);
+      this.client?.close();
+      this.client = null;
+    }
+    this.stopPresenting();
+    this.flushMedia();
+    this.transition('paused');
+  }
+
+  /** Stops: closes the connection, forgets the media. */
+  stop(): void {
+    this.teardown();
+    if (this.state !== 'idle') this.transition('stopped');
+  }
+
+  /** Sets the target latency, ms. */
+  setLatency(ms: number): void {
+    this.latency.targetMs = ms;
+    if (this.options !== null) this.options.latencyMs = ms;
+  }
+
+  /** The current picture as an image Blob. */
+  snapshot(type: string, quality?: number): Promise<Blob> {
+    return this.video.snapshot(type, quality);
+  }
+
+  /** The next `ms` of decoded audio, channel 0. */
+  captureAudio(ms: number): Promise<AudioCapture> {
+    return this.audio.captureAudio(ms);
+  }
+
+  /** Releases everything (the worker is about to end). */
+  dispose(): void {
+    this.teardown();
+    this.video.close();
+    this.audio.close();
+  }
+
+  // ── connection ──────────────────────────────────────────────────────────
+
+  private connect(): void {
+    const o = this.options;
+    if (o === null) return;
+    const gen = ++this.gen;
+    this.transition(this.everConnected ? 'reconnecting' : 'connecting');
+    let url;
+    try {
+      url = parseRtmpUrl(o.src);
+    } catch (e) {
+      this.fail({ code: PlayerErrorCode.BadSource, message: String((e as Error).message), fatal: true });
+      return;
+    }
+    let opened = false;
+    const transport = new CountingTransport(
+      new WebSocketTransport({ bridge: o.bridge, host: url.host, port: url.port, tls: url.secure }),
+      (n) => {
+        opened = true;
+        this.lastByteAt = performance.now();
+        this.stats.bytesReceived += n;
+        this.bytes.add(n, this.lastByteAt);
+      },
+    );
+    const client = new RtmpClient({ url: o.src, transport, timeoutMs: 10_000 });
+    this.client = client;
+    client.on('status', (s) => gen === this.gen && this.onStatus(s));
+    client.on('stream-event', (ev) => {
+      if (gen !== this.gen) return;
+      if (ev.event === 'StreamEOF' && this.mediaFlowing) this.waitForStream();
+    });
+    client.on('data', (d) => gen === this.gen && this.onData(d.data.name, d.data.values));
+    client.on('media', (m) => gen === this.gen && this.onMedia(m.typeId, m.timestamp, m.payload));
+    client.on('close', ({ error }) => {
+      if (gen !== this.gen) return;
+      this.connected = false;
+      this.drop(error ?? new RtmpError(RtmpErrorCode.TransportClosed, 'the server closed the connection', { fatal: false }), opened);
+    });
+    void (async () => {
+      try {
+        await client.connect();
+        if (gen !== this.gen) return;
+        await client.play(undefined, { bufferMs: o.latencyMs });
+        if (gen !== this.gen) return;
+        this.connected = true;
+        this.everConnected = true;
+        this.lastByteAt = performance.now();
+        this.waitingFor = 'start';
+        this.waitingSince = performance.now();
+        this.reportedNoMedia = false;
+        this.transition('buffering');
+        this.startLoops();
+      } catch (e) {
+        if (gen !== this.gen) return;
+        client.close();
+        this.drop(e, opened);
+      }
+    })();
+  }
+
+  /** The one drop funnel: a failed attempt or a lost connection. */
+  private drop(e: unknown, opened: boolean): void {
+    if (this.state === 'stopped' || this.state === 'error' || this.state === 'idle') return;
+    if (this.state === 'paused') {
+      // Nothing is playing: no reconnect now; play() reconnects.
+      this.gen++;
+      this.client?.close();
+      this.client = null;
+      this.connected = false;
+      return;
+    }
+    const info = this.describe(e, opened);
+    this.gen++;
+    this.client?.close();
+    this.client = null;
+    this.connected = false;
+    if (!this.everConnected || info.code === PlayerErrorCode.StreamNotFound) {
+      // The first attempt failed: nothing to fall back to. Report and stop.
+      this.fail({ ...info, fatal: true });
+      return;
+    }
+    this.report({ ...info, fatal: false });
+    this.stopPresenting();
+    this.flushMedia();
+    // Count lost connections, not the failed attempts while the server is away.
+    if (this.state !== 'reconnecting') this.stats.reconnects++;
+    this.transition('reconnecting');
+    const delay = backoffDelay(this.attempt++);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private describe(e: unknown, opened: boolean): PlayerErrorInfo {
+    if (isPlayerErrorInfo(e)) return e;
+    if (isRtmpError(e)) {
+      const serverCode = typeof e.details?.code === 'string' ? e.details.code : undefined;
+      if (serverCode === 'NetStream.Play.StreamNotFound') {
+        return { code: PlayerErrorCode.StreamNotFound, message: `stream not found (${serverCode})`, fatal: true, serverCode };
+      }
+      if (!opened && (e.code === RtmpErrorCode.TransportError || e.code === RtmpErrorCode.TransportClosed)) {
+        return {
+          code: PlayerErrorCode.BridgeUnavailable,
+          message: `the bridge refused the connection or is unreachable (is the server on its allowlist?): ${e.message}`,
+          fatal: true,
+        };
+      }
+      if (this.everConnected && (e.code === RtmpErrorCode.TransportError || e.code === RtmpErrorCode.TransportClosed)) {
+        return { code: PlayerErrorCode.ConnectionLost, message: `connection lost: ${e.message}`, fatal: false };
+      }
+      const info: PlayerErrorInfo = { code: e.code, message: e.message, fatal: e.fatal };
+      if (serverCode !== undefined) info.serverCode = serverCode;
+      return info;
+    }
+    return { code: RtmpErrorCode.TransportError, message: String(e), fatal: true };
+  }
+
+  private teardown(): void {
+    this.gen++;
+    clearTimeout(this.reconnectTimer);
+    this.client?.close();
+    this.client = null;
+    this.connected = false;
+    this.stopPresenting();
+    clearInterval(this.housekeepingTimer);
+    this.housekeepingTimer = undefined;
+    this.flushMedia();
+  }
+
+  private fail(info: PlayerErrorInfo): void {
+    this.teardown();
+    this.post({ type: 'error', error: info });
+    this.transition('error');
+  }
+
+  private report(e: RtmpError | PlayerErrorInfo): void {
+    const info: PlayerErrorInfo = e instanceof RtmpError ? { code: e.code, message: e.message, fatal: false } : e;
+    this.post({ type: 'error', error: info });
+  }
+
+  private transition(to: PlayerState): void {
+    if (this.state === to) return;
+    this.state = to;
+    this.stats.state = to;
+    if (to === 'buffering') this.bufferingSince = performance.now();
+    this.post({ type: 'state', state: to });
+    this.post({ type: 'stats', stats: { ...this.stats } });
+  }
+
+  // ── server messages ─────────────────────────────────────────────────────
+
+  private onStatus(s: RtmpStatus): void {
+    this.post({ type: 'status', status: { code: s.code, level: s.level, description: s.description, streamId: s.streamId } });
+    if (s.code === 'NetStream.Play.UnpublishNotify') this.waitForStream();
+  }
+
+  /** The stream ended (unpublished): keep the connection, wait for it to come back. */
+  private waitForStream(): void {
+    if (this.state === 'paused') return;
+    this.flushMedia();
+    this.mediaFlowing = false;
+    this.waitingFor = 'republish';
+    this.waitingSince = performance.now();
+    if (this.state === 'playing') this.transition('buffering');
+  }
+
+  private onData(name: string, values: unknown[]): void {
+    // nginx-rtmp relays onMetaData; node-media-server @setDataFrame('onMetaData', obj).
+    let meta: unknown;
+    if (name === 'onMetaData') meta = values[0];
+    else if (name === '@setDataFrame' && values[0] === 'onMetaData') meta = values[1];
+    if (meta !== null && typeof meta === 'object') this.post({ type: 'metadata', metadata: plain(meta) as Record<string, unknown> });
+  }
+
+  private onMedia(typeId: number, ts: number, payload: Uint8Array): void {
+    if (this.state === 'paused') return; // live pause: discard
+    if (payload.length === 0) return;
+    const now = performance.now();
+    if (Number.isFinite(this.newestTs) && (ts < this.newestTs - DISCONTINUITY_BACK_MS || ts > this.newestTs + DISCONTINUITY_FORWARD_MS)) {
+      // A new timeline (a republish, a server-side restart of timestamps): start over from the next keyframe.
+      this.flushMedia();
+    }
+    this.newestTs = Number.isFinite(this.newestTs) ? Math.max(this.newestTs, ts) : ts;
+    this.edge.arrived(ts, now);
+    if (this.waitingFor !== null) {
+      this.waitingFor = null;
+      this.attempt = 0;
+    }
+    this.mediaFlowing = true;
+    this.lastMediaAt = now;
+    if (typeId === 9) this.video.push(payload, ts);
+    else if (typeId === 8) this.audio.push(payload, ts);
+  }
+
+  private onWorklet(ev: WorkletEvent): void {
+    if (ev.type !== 'clock') return;
+    this.audio.acknowledge();
+    // Only while audio is really being fed does it drive the clock.
+    if (performance.now() - this.audio.lastSentAt < 1000) this.clock.audioReport(ev.ptsMs, ev.playing);
+    if (ev.playing) this.audioPlayingAt = performance.now();
+  }
+
+  private flushMedia(): void {
+    this.video.flush();
+    this.audio.flush();
+    this.clock.reset();
+    this.latency.reset();
+    this.edge.reset();
+    this.newestTs = NaN;
+    this.setRate(1);
+  }
+
+  // ── presentation and housekeeping ───────────────────────────────────────
+
+  private startLoops(): void {
+    if (this.housekeepingTimer === undefined) this.housekeepingTimer = setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
+    if (this.presentTimer === undefined) this.present();
+  }
+
+  private stopPresenting(): void {
+    clearTimeout(this.presentTimer);
+    this.presentTimer = undefined;
+  }
+
+  /** The media time video is shown at: the audible audio (read head − output latency), or the wall clock. */
+  private videoClock(): number {
+    const t = this.clock.now();
+    return this.clock.audioDriven ? t - this.audioOutputLatencyMs : t;
+  }
+
+  private present(): void {
+    this.presentTimer = undefined;
+    if (this.state !== 'buffering' && this.state !== 'playing') return;
+    if (this.clock.started && !this.clock.audioDriven && Number.isFinite(this.video.newestMs)) this.clock.clamp(this.video.newestMs + 100);
+    const wait = this.video.tick(this.videoClock());
+    this.presentTimer = setTimeout(() => this.present(), wait);
+  }
+
+  private onPresented(width: number, height: number, pts: number): void {
+    this.stats.width = width;
+    this.stats.height = height;
+    this.frames.add(1, performance.now());
+    // With no audio driving it, the first frame starts the (wall) clock.
+    if (!this.clock.started) this.clock.start(pts);
+    if (this.state === 'buffering') this.transition('playing');
+  }
+
+  private housekeeping(): void {
+    const now = performance.now();
+    const o = this.options;
+    if (o === null) return;
+    if (this.connected && this.state !== 'paused') {
+      if (this.waitingFor === null && this.mediaFlowing && now - this.lastByteAt > o.stallTimeoutMs) {
+        this.drop({ code: PlayerErrorCode.Stalled, message: `no data for ${Math.round((now - this.lastByteAt) / 1000)} s: reconnecting`, fatal: false }, true);
+        return;
+      }
+      if (this.waitingFor === 'start' && !this.reportedNoMedia && now - this.waitingSince > o.noMediaTimeoutMs) {
+        this.reportedNoMedia = true;
+        this.report({
+          code: PlayerErrorCode.StreamNotFound,
+          message: `no media ${Math.round(o.noMediaTimeoutMs / 1000)} s after play: the stream is not published (still waiting for it)`,
+          fatal: false,
+        });
+      }
+    }
+    // An audio-only stream: no video has come, but sound has been playing for a while.
+    if (this.state === 'buffering' && !Number.isFinite(this.video.newestMs) && now - this.audioPlayingAt < 500 && now - this.bufferingSince > 1000) {
+      this.transition('playing');
+    }
+    // Media stopped coming (a server that unpublishes silently, like
+    // node-media-server, or a network hiccup): say so; the stall timer decides later.
+    if (this.state === 'playing' && now - this.lastMediaAt > UNDERRUN_MS) this.transition('buffering');
+    if (this.state === 'playing') this.controlLatency(now);
+    if (++this.housekeepingCount % 2 === 0) this.emitStats(now);
+  }
+
+  private bufferMs(): number {
+    const t = this.videoClock();
+    if (!Number.isFinite(t) || !Number.isFinite(this.newestTs)) return 0;
+    return Math.max(0, this.newestTs - t);
+  }
+
+  private controlLatency(now: number): void {
+    const d = this.latency.update(now, this.bufferMs());
+    if (d.jump) {
+      const t = this.videoClock();
+      const key = this.video.dropToKeyframe(t);
+      // No video keyframe to land on: audio-only streams jump to the target behind the newest audio.
+      const to = key ?? (Number.isFinite(this.video.newestMs) ? undefined : this.newestTs - this.latency.targetMs);
+      if (to !== undefined) {
+        this.audio.post({ type: 'skip-to', ptsMs: to });
+        this.clock.jumpTo(to + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0));
+        this.stats.catchUps++;
+      }
+      return;
+    }
+    this.setRate(d.rate);
+  }
+
+  private setRate(rate: number): void {
+    if (rate === this.rate) return;
+    this.rate = rate;
+    this.clock.setRate(rate);
+    this.audio.post({ type: 'rate', rate });
+  }
+
+  private emitStats(now: number): void {
+    const s = this.stats;
+    s.bitrateKbps = Math.round((this.bytes.rate(now) * 8) / 1000);
+    s.fps = Math.round(this.frames.rate(now) * 10) / 10;
+    s.framesDecoded = this.video.framesDecoded;
+    s.framesDropped = this.video.framesDropped;
+    s.bufferMs = Math.round(this.bufferMs());
+    const off = this.edge.offset();
+    const t = this.videoClock();
+    // How long ago the media on screen arrived: wall now − (its timestamp + the live edge's offset).
+    s.latencyMs = Number.isFinite(off) && Number.isFinite(t) ? Math.max(0, Math.round(now - (t + off) + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0))) : 0;
+    s.playbackRate = this.rate;
+    this.post({ type: 'stats', stats: { ...s } });
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * `<rtmp-player>`: live RTMP playback in a Web Worker with WebCodecs.
+ */
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { PlayerController } from './player-controller.ts';
+import { emptyStats, type AudioCapture, type PlayerErrorInfo, type PlayerEvent, type PlayerState, type PlayerStats } from './worker-protocol.ts';
+
+/** Default target live latency, ms. */
+export const DEFAULT_LATENCY_MS = 500;
+
+/** `statechange` detail. */
+export interface RtmpPlayerStateDetail {
+  state: PlayerState;
+}
+
+/** `status` detail: one onStatus from the server, as it came. */
+export interface RtmpPlayerStatusDetail {
+  code: string;
+  level: string;
+  description: string;
+  streamId: number;
+}
+
+/** `error` detail. */
+export type RtmpPlayerErrorDetail = PlayerErrorInfo;
+
+/**
+ * Plays a live RTMP stream (`src`, rtmp:// or rtmps://) through an
+ * rtmp-bridge (`bridge`, ws:// or wss://). The whole RTMP stack and the
+ * WebCodecs decoders run in one dedicated Web Worker that draws into an
+ * OffscreenCanvas; audio plays through an AudioWorklet and is the clock.
+ *
+ * @fires statechange - `detail.state`: idle, connecting, buffering, playing, paused, reconnecting, stopped, error
+ * @fires metadata - `detail`: the stream's onMetaData object
+ * @fires status - every onStatus from the server: `detail.code` (e.g. NetStream.Play.Start, NetStream.Play.UnpublishNotify), `level`, `description`
+ * @fires error - `detail.code`, `detail.message`, `detail.fatal`. It bubbles, so
+ *   unless an ancestor stops it, it reaches `window` (and `window.onerror`).
+ *
+ * @csspart video - the box the picture is fitted into
+ * @csspart canvas - the canvas the worker draws on
+ * @csspart controls - the control bar (with `controls`)
+ * @csspart button - each control button
+ * @csspart volume - the volume slider
+ * @csspart stats - the stats overlay (with `controls`)
+ *
+ * @cssprop [--rtmp-player-background=#000] - behind the picture (letterbox)
+ * @cssprop [--rtmp-player-aspect-ratio=16 / 9] - the box's aspect ratio when its height is not set
+ * @cssprop [--rtmp-player-controls-background=rgba(0,0,0,.55)] - control bar background
+ * @cssprop [--rtmp-player-controls-color=#fff] - control bar text and icons
+ */
+@customElement('rtmp-player')
+export class RtmpPlayerElement extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      position: relative;
+      overflow: hidden;
+      aspect-ratio: var(--rtmp-player-aspect-ratio, 16 / 9);
+      background: var(--rtmp-player-background, #000);
+      color: var(--rtmp-player-controls-color, #fff);
+      font: 12px/1.3 system-ui, sans-serif;
+    }
+    .video {
+      position: absolute;
+      inset: 0;
+    }
+    .video canvas {
+      width: 100%;
+      height: 100%;
+      object-fit: contain;
+      display: block;
+    }
+    .controls {
+      position: absolute;
+      left: 0;
+      right: 0;
+      bottom: 0;
+      display: flex;
+      gap: 6px;
+      align-items: center;
+      padding: 4px 8px;
+      background: var(--rtmp-player-controls-background, rgba(0, 0, 0, 0.55));
+    }
+    .controls button {
+      background: none;
+      border: 0;
+      color: inherit;
+      font: inherit;
+      cursor: pointer;
+      padding: 2px 6px;
+    }
+    .controls .state {
+      flex: 1;
+      opacity: 0.8;
+    }
+    .stats {
+      position: absolute;
+      top: 6px;
+      left: 6px;
+      padding: 4px 6px;
+      background: var(--rtmp-player-controls-background, rgba(0, 0, 0, 0.55));
+      white-space: pre;
+      font-family: ui-monospace, monospace;
+      pointer-events: none;
+    }
+  `;
+
+  /** rtmp:// or rtmps:// URL with the app and the stream name. */
+  @property({ reflect: true }) src = '';
+  /** ws:// or wss:// URL of the rtmp-bridge. */
+  @property({ reflect: true }) bridge = '';
+  /** Play as soon as `src` and `bridge` are set and the element is in the document. */
+  @property({ type: Boolean, reflect: true }) autoplay = false;
+  /** Mutes the audio (the audio clock still runs). */
+  @property({ type: Boolean, reflect: true }) muted = false;
+  /** Shows play/pause, mute, volume, fullscreen and a stats overlay. */
+  @property({ type: Boolean, reflect: true }) controls = false;
+  /**
+   * Target live latency, ms: with more media buffered than this the player
+   * plays a little faster; with more than twice this plus a second it drops
+   * to the newest keyframe.
+   */
+  @property({ type: Number, reflect: true }) latency = DEFAULT_LATENCY_MS;
+  /** Output volume, 0..1. */
+  @property({ type: Number }) volume = 1;
+
+  @state() private latest: PlayerStats = emptyStats();
+  @state() private showStats = true;
+  private readonly player = new PlayerController(
+    this,
+    () => this.renderRoot.querySelector('.video'),
+    (e) => this.onWorkerEvent(e),
+  );
+  private playing = false;
+
+  /** The current state. */
+  get state(): PlayerState {
+    return this.latest.state;
+  }
+
+  /** A snapshot of the playback statistics (a plain object). */
+  get stats(): PlayerStats {
+    return { ...this.latest };
+  }
+
+  /** Starts (or resumes) playback of `src` through `bridge`. Resolves once the worker has the command. */
+  async play(): Promise<void> {
+    this.playing = true;
+    this.player.resumeAudio();
+    await this.player.command({
+      type: 'play',
+      options: {
+        src: this.src,
+        bridge: this.bridge,
+        latencyMs: this.latencyMs(),
+        noMediaTimeoutMs: 10_000,
+        stallTimeoutMs: 10_000,
+      },
+    });
+  }
+
+  /** Pauses (live: playing again goes back to the live edge). */
+  async pause(): Promise<void> {
+    this.playing = false;
+    await this.player.command({ type: 'pause' });
+  }
+
+  /** Stops and closes the connection. */
+  async stop(): Promise<void> {
+    this.playing = false;
+    await this.player.command({ type: 'stop' });
+  }
+
+  /** The current frame as an image, like `canvas.toBlob` (`image/png` by default). */
+  snapshot(type = 'image/png', quality?: number): Promise<Blob> {
+    return this.player.command<Blob>(quality === undefined ? { type: 'snapshot', mimeType: type } : { type: 'snapshot', mimeType: type, quality });
+  }
+
+  /**
+   * Diagnostics: the next `durationMs` of decoded audio (first channel, at
+   * the stream's sample rate), tapped after the decoder.
+   */
+  captureAudio(durationMs: number): Promise<AudioCapture> {
+    return this.player.command<AudioCapture>({ type: 'capture-audio', durationMs });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.autoplay && this.src !== '' && this.bridge !== '') void this.play().catch(() => {});
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // The controller ends the worker and the audio; nothing plays any more.
+    this.playing = false;
+    if (this.latest.state !== 'idle') this.latest = emptyStats('stopped');
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('muted') || changed.has('volume')) this.player.setVolume(this.volume, this.muted);
+    if (changed.has('latency') && changed.get('latency') !== undefined) this.player.notify({ type: 'set-latency', latencyMs: this.latencyMs() });
+    const sourceChanged = (changed.has('src') && changed.get('src') !== undefined) || (changed.has('bridge') && changed.get('bridge') !== undefined);
+    if (sourceChanged && this.isConnected) {
+      if (this.playing) void this.play().catch(() => {});
+      else if (this.autoplay && this.src !== '' && this.bridge !== '') void this.play().catch(() => {});
+    } else if (changed.has('autoplay') && this.autoplay && !this.playing && this.src !== '' && this.bridge !== '' && this.latest.state === 'idle') {
+      void this.play().catch(() => {});
+    }
+  }
+
+  protected override render() {
+    const s = this.latest;
+    return html`<div class="video" part="video"></div>
+      ${this.controls
+        ? html`${this.showStats
+              ? html`<div class="stats" part="stats">${`${s.state}  ${s.width}×${s.height} ${s.videoCodec} ${s.audioCodec}
+${s.fps} fps  ${s.bitrateKbps} kbit/s  decoded ${s.framesDecoded} dropped ${s.framesDropped}
+latency ${s.latencyMs} ms  buffer ${s.bufferMs} ms  rate ${s.playbackRate}  reconnects ${s.reconnects}`}</div>`
+              : nothing}
+            <div class="controls" part="controls">
+              <button part="button" aria-label=${this.playing ? 'Pause' : 'Play'} @click=${this.togglePlay}>${this.playing ? '❚❚' : '▶'}</button>
+              <button part="button" aria-label=${this.muted ? 'Unmute' : 'Mute'} @click=${() => (this.muted = !this.muted)}>${this.muted ? '🔇' : '🔊'}</button>
+              <input
+                part="volume"
+                type="range"
+                min="0"
+                max="1"
+                step="0.05"
+                aria-label="Volume"
+                .value=${String(this.volume)}
+                @input=${(e: Event) => (this.volume = Number((e.target as HTMLInputElement).value))}
+              />
+              <span class="state">${s.state}</span>
+              <button part="button" aria-label="Statistics" @click=${() => (this.showStats = !this.showStats)}>ⓘ</button>
+              <button part="button" aria-label="Fullscreen" @click=${this.toggleFullscreen}>⛶</button>
+            </div>`
+        : nothing}`;
+  }
+
+  private latencyMs(): number {
+    const l = Number(this.latency);
+    return Number.isFinite(l) && l >= 0 ? l : DEFAULT_LATENCY_MS;
+  }
+
+  private togglePlay = (): void => {
+    void (this.playing ? this.pause() : this.play()).catch(() => {});
+  };
+
+  private toggleFullscreen = (): void => {
+    if (document.fullscreenElement === this) void document.exitFullscreen().catch(() => {});
+    else void this.requestFullscreen().catch(() => {});
+  };
+
+  private fire<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  }
+
+  private onWorkerEvent(e: PlayerEvent): void {
+    switch (e.type) {
+      case 'state':
+        this.latest = { ...this.latest, state: e.state };
+        if (e.state === 'error' || e.state === 'stopped') this.playing = false;
+        this.fire<RtmpPlayerStateDetail>('statechange', { state: e.state });
+        break;
+      case 'stats':
+        this.latest = e.stats;
+        break;
+      case 'status':
+        this.fire<RtmpPlayerStatusDetail>('status', e.status);
+        break;
+      case 'metadata':
+        this.fire<Record<string, unknown>>('metadata', e.metadata);
+        break;
+      case 'error':
+        if (e.error.fatal) this.playing = false;
+        this.fire<RtmpPlayerErrorDetail>('error', e.error);
+        break;
+      case 'video-size':
+        this.latest = { ...this.latest, width: e.width, height: e.height };
+        break;
+      case 'reply':
+        break;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rtmp-player': RtmpPlayerElement;
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * The video stage in the worker: FLV video tags → a bounded queue of encoded
+ * samples → a WebCodecs VideoDecoder → a few decoded frames → the
+ * OffscreenCanvas, each frame drawn when the playback clock reaches it.
+ *
+ * Encoded samples wait in the queue, not in the decoder, so that a catch-up
+ * can drop them undecoded (to the newest keyframe), and so the decoder holds
+ * only a handful of frames (decoders stall when the page keeps too many).
+ * Configuration changes (new SPS/PPS, a new resolution) travel in the queue
+ * as markers, so frames before them still decode with the old configuration.
+ *
+ * Decoder trouble, after ya-webadb's video-decoder-stream: wait for a
+ * keyframe after every (re)configure; rebuild after a reclaim
+ * (QuotaExceededError); fall back from 'prefer-hardware' to
+ * 'prefer-software' when hardware cannot decode; a codec no mode supports is
+ * reported (CodecUnsupported) instead of showing a black box.
+ */
+import { RtmpError, RtmpErrorCode, parseVideoTag, videoDecoderConfigFromSequenceStart, type VideoDecoderConfigLike } from '@rtmp-web/core';
+
+/** Encoded samples queued past this many are dropped to the next keyframe. */
+export const MAX_ENCODED_SAMPLES = 900;
+/** Encoded bytes queued past this are dropped likewise. */
+export const MAX_ENCODED_BYTES = 48 * 1024 * 1024;
+/** Decoded frames held (decoder output not yet drawn) at most. */
+const MAX_DECODED = 6;
+/** Chunks inside the decoder at most. */
+const MAX_DECODE_QUEUE = 4;
+/** Decode samples whose dts is at most this far ahead of the clock, ms (B-frame reorder needs some). */
+const DECODE_AHEAD_MS = 600;
+
+type QueueItem =
+  | { kind: 'config'; config: VideoDecoderConfigLike }
+  | { kind: 'sample'; dts: number; pts: number; key: boolean; data: Uint8Array };
+
+/** What the pipeline tells the worker. */
+export interface VideoPipelineHooks {
+  /** A frame was drawn (first one: the player is playing). */
+  presented(width: number, height: number, ptsMs: number): void;
+  /** The displayed size changed. */
+  resized(width: number, height: number): void;
+  /** A non-fatal problem for the video track. */
+  error(e: RtmpError): void;
+  /** The codec string in use changed. */
+  codec(codec: string): void;
+}
+
+type HwMode = 'prefer-hardware' | 'prefer-software' | 'no-preference';
+const HW_ORDER: readonly HwMode[] = ['prefer-hardware', 'prefer-software', 'no-preference'];
+
+/** See the file comment. */
+export class VideoPipeline {
+  /** Frames output by the decoder. */
+  framesDecoded = 0;
+  /** Frames not shown: late, or skipped undecoded. */
+  framesDropped = 0;
+  /** Frames drawn. */
+  framesPresented = 0;
+
+  private queue: QueueItem[] = [];
+  private queuedBytes = 0;
+  private decoded: VideoFrame[] = [];
+  private decoder: VideoDecoder | null = null;
+  private current: VideoDecoderConfigLike | null = null;
+  private hw: HwMode = 'prefer-hardware';
+  private needKeyframe = true;
+  private checking = false;
+  private supported = new Map<string, HwMode | null>();
+  private newestTs = NaN;
+  private readonly ctx: OffscreenCanvasRenderingContext2D | null;
+  private drawnAny = false;
+  private epoch = 0;
+
+  constructor(
+    private readonly canvas: OffscreenCanvas,
+    private readonly hooks: VideoPipelineHooks,
+  ) {
+    this.ctx = canvas.getContext('2d', { alpha: false });
+  }
+
+  /** The newest media timestamp queued, ms. */
+  get newestMs(): number {
+    return this.newestTs;
+  }
+
+  /** The presentation time of the oldest media waiting (decoded or not), ms; NaN when empty. */
+  get oldestWaitingMs(): number {
+    const f = this.decoded[0];
+    if (f !== undefined) return f.timestamp / 1000;
+    for (const q of this.queue) if (q.kind === 'sample') return q.pts;
+    return NaN;
+  }
+
+  /** True once a frame was drawn since the last reset. */
+  get hasDrawn(): boolean {
+    return this.drawnAny;
+  }
+
+  /** Takes one video message (RTMP timestamp `ts`). The payload is read now, not kept. */
+  push(payload: Uint8Array, ts: number): void {
+    let tag;
+    try {
+      tag = parseVideoTag(payload);
+    } catch (e) {
+      this.hooks.error(e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+      return;
+    }
+    if (tag.kind === 'sequence-start') {
+      let config: VideoDecoderConfigLike;
+      try {
+        config = videoDecoderConfigFromSequenceStart(tag);
+      } catch (e) {
+        this.hooks.error(new RtmpError(e instanceof RtmpError ? e.code : RtmpErrorCode.CodecConfigInvalid, String((e as Error).message ?? e), { fatal: false }));
+        return;
+      }
+      const last = this.lastConfig();
+      if (last === null || !sameConfig(last, config)) this.queue.push({ kind: 'config', config });
+      return;
+    }
+    if (tag.kind !== 'frame') return;
+    const data = tag.data.slice(); // the payload is only valid during the callback
+    const pts = ts + tag.compositionTimeMs;
+    this.queue.push({ kind: 'sample', dts: ts, pts, key: tag.keyframe, data });
+    this.queuedBytes += data.byteLength;
+    this.newestTs = Number.isFinite(this.newestTs) ? Math.max(this.newestTs, ts) : ts;
+    if (this.queue.length > MAX_ENCODED_SAMPLES || this.queuedBytes > MAX_ENCODED_BYTES) this.dropToKeyframe(-Infinity, true);
+  }
+
+  /**
+   * Catch-up: drops queued samples before the newest keyframe (if it is
+   * later than `afterMs`) and every decoded frame. Returns that keyframe's
+   * pts, or undefined when there is none to jump to.
+   */
+  dropToKeyframe(afterMs: number, overflow = false): number | undefined {
+    let k = -1;
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const q = this.queue[i]!;
+      if (q.kind === 'sample' && q.key && q.pts > afterMs) {
+        k = i;
+        break;
+      }
+    }
+    if (k < 0 && !overflow) return undefined;
+    // Overflow without a keyframe: drop everything, wait for the next one.
+    const cut = k < 0 ? this.queue.length : k;
+    let config: QueueItem | undefined;
+    for (let i = 0; i < cut; i++) {
+      const q = this.queue[i]!;
+      if (q.kind === 'config') config = q;
+      else {
+        this.framesDropped++;
+        this.queuedBytes -= q.data.byteLength;
+      }
+    }
+    this.queue.splice(0, cut);
+    if (config !== undefined) this.queue.unshift(config);
+    this.dropDecoded();
+    const key = k < 0 ? undefined : this.queue.find((q) => q.kind === 'sample');
+    if (k < 0) this.needKeyframe = true;
+    return key?.kind === 'sample' ? key.pts : undefined;
+  }
+
+  /**
+   * Feeds the decoder and draws the frame due at media time `clockMs`
+   * (NaN: not started; the first frame is drawn as soon as it decodes).
+   * Returns ms until something may be due again (for the worker's timer).
+   */
+  tick(clockMs: number): number {
+    this.feed(clockMs);
+    return this.present(clockMs);
+  }
+
+  /** Forgets all media (pause, unpublish, discontinuity) but keeps the decoder's configuration. */
+  flush(): void {
+    this.queue = this.current === null ? [] : [{ kind: 'config', config: this.current }];
+    // The configuration is re-applied from the queue; the old decoder's pending output is dropped.
+    this.current = null;
+    this.queuedBytes = 0;
+    this.dropDecoded();
+    this.closeDecoder();
+    this.needKeyframe = true;
+    this.newestTs = NaN;
+    this.drawnAny = false;
+  }
+
+  /** Draws the current picture into a Blob (snapshot). */
+  snapshot(type: string, quality?: number): Promise<Blob> {
+    if (!this.drawnAny && this.framesPresented === 0) {
+      return Promise.reject(new RtmpError(RtmpErrorCode.InvalidState, 'no frame to snapshot yet', { fatal: false }));
+    }
+    return this.canvas.convertToBlob(quality === undefined ? { type } : { type, quality });
+  }
+
+  /** Releases the decoder and every frame. */
+  close(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.dropDecoded();
+    this.closeDecoder();
+  }
+
+  private lastConfig(): VideoDecoderConfigLike | null {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const q = this.queue[i]!;
+      if (q.kind === 'config') return q.config;
+    }
+    return this.current;
+  }
+
+  private dropDecoded(): void {
+    for (const f of this.decoded) {
+      f.close();
+      this.framesDropped++;
+    }
+    this.decoded = [];
+  }
+
+  private closeDecoder(): void {
+    this.epoch++;
+    const d = this.decoder;
+    this.decoder = null;
+    if (d !== null && d.state !== 'closed') d.close();
+  }
+
+  private feed(clockMs: number): void {
+    while (!this.checking) {
+      const head = this.queue[0];
+      if (head === undefined) return;
+      if (head.kind === 'config') {
+        if (!this.configure(head.config)) return; // checking support: resume later
+        this.queue.shift();
+        continue;
+      }
+      const d = this.decoder;
+      if (d === null || d.state !== 'configured') {
+        // No decoder: build one for a supported config, else drop the sample
+        // (no config yet, or a codec this browser cannot decode: reported once).
+        const usable = this.current !== null && (this.supported.get(this.current.codec) ?? null) !== null;
+        if (usable && d === null) this.rebuild();
+        if (!usable || this.decoder === null) this.discardHead();
+        else if (this.decoder.state !== 'configured') return;
+        continue;
+      }
+      if (d.decodeQueueSize >= MAX_DECODE_QUEUE || this.decoded.length >= MAX_DECODED) return;
+      if (Number.isFinite(clockMs) && head.dts > clockMs + DECODE_AHEAD_MS) return;
+      this.queue.shift();
+      this.queuedBytes -= head.data.byteLength;
+      if (this.needKeyframe && !head.key) {
+        this.framesDropped++;
+        continue;
+      }
+      this.needKeyframe = false;
+      try {
+        d.decode(new EncodedVideoChunk({ type: head.key ? 'key' : 'delta', timestamp: Math.round(head.pts * 1000), data: head.data }));
+      } catch (e) {
+        // A decode() that throws (DataError: not a keyframe after configure...) is not fatal.
+        this.hooks.error(new RtmpError(RtmpErrorCode.FlvInvalid, `video decode failed: ${String(e)}`, { fatal: false, cause: e }));
+        this.needKeyframe = true;
+      }
+    }
+  }
+
+  private discardHead(): void {
+    const q = this.queue.shift();
+    if (q?.kind === 'sample') {
+      this.queuedBytes -= q.data.byteLength;
+      this.framesDropped++;
+    }
+  }
+
+  /** Configures for `config`. False while an isConfigSupported check is running. */
+  private configure(config: VideoDecoderConfigLike): boolean {
+    const known = this.supported.get(config.codec);
+    if (known === undefined) {
+      this.checking = true;
+      void this.check(config).then((mode) => {
+        this.checking = false;
+        this.supported.set(config.codec, mode);
+        if (mode === null) {
+          this.hooks.error(
+            new RtmpError(RtmpErrorCode.CodecUnsupported, `this browser cannot decode video ${config.codec}`, {
+              fatal: false,
+              details: { codec: config.codec },
+            }),
+          );
+        }
+      });
+      return false;
+    }
+    this.current = config;
+    this.hooks.codec(config.codec);
+    if (known === null) {
+      this.closeDecoder();
+      return true;
+    }
+    if (HW_ORDER.indexOf(this.hw) < HW_ORDER.indexOf(known)) this.hw = known;
+    this.rebuild();
+    return true;
+  }
+
+  private async check(config: VideoDecoderConfigLike): Promise<HwMode | null> {
+    for (const mode of HW_ORDER.slice(HW_ORDER.indexOf(this.hw))) {
+      try {
+        const r = await VideoDecoder.isConfigSupported(this.decoderConfig(config, mode));
+        if (r.supported === true) return mode;
+      } catch {
+        /* a TypeError for a malformed config: try the next, then report */
+      }
+    }
+    return null;
+  }
+
+  private decoderConfig(config: VideoDecoderConfigLike, hw: HwMode): VideoDecoderConfig {
+    const c: VideoDecoderConfig = { codec: config.codec, hardwareAcceleration: hw, optimizeForLatency: true };
+    if (config.description !== undefined) c.description = config.description;
+    if (config.codedWidth !== undefined) c.codedWidth = config.codedWidth;
+    if (config.codedHeight !== undefined) c.codedHeight = config.codedHeight;
+    return c;
+  }
+
+  /** A new decoder for the current config (first use, after a reclaim, after a fallback). */
+  private rebuild(): void {
+    const config = this.current;
+    this.closeDecoder();
+    if (config === null) return;
+    const epoch = this.epoch;
+    const decoder = new VideoDecoder({
+      output: (frame) => this.output(frame, epoch),
+      error: (e) => this.decoderError(e, epoch),
+    });
+    try {
+      decoder.configure(this.decoderConfig(config, this.hw));
+    } catch (e) {
+      this.hooks.error(new RtmpError(RtmpErrorCode.CodecUnsupported, `cannot configure video ${config.codec}: ${String(e)}`, { fatal: false }));
+      decoder.close();
+      return;
+    }
+    this.decoder = decoder;
+    this.needKeyframe = true;
+  }
+
+  private decoderError(e: DOMException, epoch: number): void {
+    if (epoch !== this.epoch) return;
+    this.decoder = null;
+    this.needKeyframe = true;
+    if (e.name === 'QuotaExceededError') {
+      // Reclaimed (e.g. a background tab): rebuild, same mode, at the next keyframe.
+      this.rebuild();
+      return;
+    }
+    const i = HW_ORDER.indexOf(this.hw);
+    if (i < HW_ORDER.length - 1) {
+      this.hw = HW_ORDER[i + 1]!;
+      this.rebuild();
+      return;
+    }
+    this.hooks.error(new RtmpError(RtmpErrorCode.CodecUnsupported, `video decoder failed: ${e.message}`, { fatal: false, cause: e }));
+    this.rebuild();
+  }
+
+  private output(frame: VideoFrame, epoch: number): void {
+    if (epoch !== this.epoch) {
+      frame.close();
+      return;
+    }
+    this.framesDecoded++;
+    // Decoders output in presentation order; keep it sorted anyway (cheap, tiny list).
+    this.decoded.push(frame);
+    if (this.decoded.length > 1) this.decoded.sort((a, b) => a.timestamp - b.timestamp);
+    while (this.decoded.length > MAX_DECODED + 2) {
+      this.decoded.shift()!.close();
+      this.framesDropped++;
+    }
+  }
+
+  private present(clockMs: number): number {
+    if (!Number.isFinite(clockMs) || !this.drawnAny) {
+      // The first picture goes up at once, even a little late or early
+      // against the audio: time to first frame matters more than its sync.
+      const first = this.decoded.shift();
+      if (first !== undefined) this.draw(first);
+      return first === undefined ? 10 : 1;
+    }
+    // Late frames (the next one is due too): drop, unseen.
+    while (this.decoded.length > 1 && this.decoded[1]!.timestamp / 1000 <= clockMs) {
+      this.decoded.shift()!.close();
+      this.framesDropped++;
+    }
+    const f = this.decoded[0];
+    if (f === undefined) return 10;
+    const due = f.timestamp / 1000 - clockMs;
+    if (due <= 2) {
+      this.decoded.shift();
+      this.draw(f);
+      const next = this.decoded[0];
+      return next === undefined ? 5 : Math.max(1, Math.min(20, next.timestamp / 1000 - clockMs));
+    }
+    return Math.max(1, Math.min(20, due));
+  }
+
+  private draw(frame: VideoFrame): void {
+    const w = frame.displayWidth;
+    const h = frame.displayHeight;
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+      this.hooks.resized(w, h);
+    }
+    this.ctx?.drawImage(frame, 0, 0, w, h);
+    const pts = frame.timestamp / 1000;
+    frame.close();
+    this.framesPresented++;
+    this.drawnAny = true;
+    this.hooks.presented(w, h, pts);
+  }
+}
+
+function sameConfig(a: VideoDecoderConfigLike, b: VideoDecoderConfigLike): boolean {
+  if (a.codec !== b.codec || a.codedWidth !== b.codedWidth || a.codedHeight !== b.codedHeight) return false;
+  const x = a.description;
+  const y = b.description;
+  if (x === undefined || y === undefined) return x === y;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}

@@ -1,0 +1,161 @@
+/**
+ * The player's worker protocol, in one file: what the element sends the
+ * player worker (commands), what the worker sends back (events and
+ * id-correlated replies), and what the worker and the audio worklet say to
+ * each other over their MessagePort. Everything is a discriminated union on
+ * `type`; buffers (PCM, the OffscreenCanvas, ports) are transferred, not copied.
+ */
+
+/** Player states, as `statechange` reports them. */
+export type PlayerState = 'idle' | 'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'stopped' | 'error';
+
+/** The `stats` object of `<rtmp-player>`: a plain snapshot, safe to keep. */
+export interface PlayerStats {
+  state: PlayerState;
+  /** Bytes received from the bridge, over every connection of this play(). */
+  bytesReceived: number;
+  /** Receive bitrate over the last second or so, kbit/s. */
+  bitrateKbps: number;
+  /** Frames presented per second, over the last second or so. */
+  fps: number;
+  framesDecoded: number;
+  /** Frames decoded but not shown (late), or skipped undecoded to catch up. */
+  framesDropped: number;
+  width: number;
+  height: number;
+  /** WebCodecs codec strings, '' until known. */
+  videoCodec: string;
+  audioCodec: string;
+  /** Estimated live latency: how long ago the shown media arrived at the player, plus output latency. */
+  latencyMs: number;
+  /** Media received but not yet played (newest received timestamp − playhead). */
+  bufferMs: number;
+  reconnects: number;
+  /** Times the latency controller jumped forward (dropped to a keyframe). */
+  catchUps: number;
+  /** The current playback rate the latency controller asked for. */
+  playbackRate: number;
+}
+
+/** A fresh stats object. */
+export function emptyStats(state: PlayerState = 'idle'): PlayerStats {
+  return {
+    state,
+    bytesReceived: 0,
+    bitrateKbps: 0,
+    fps: 0,
+    framesDecoded: 0,
+    framesDropped: 0,
+    width: 0,
+    height: 0,
+    videoCodec: '',
+    audioCodec: '',
+    latencyMs: 0,
+    bufferMs: 0,
+    reconnects: 0,
+    catchUps: 0,
+    playbackRate: 1,
+  };
+}
+
+/** Options of one play(). */
+export interface PlayOptionsMessage {
+  /** rtmp:// or rtmps:// URL, app and stream name. */
+  src: string;
+  /** ws:// or wss:// bridge URL. */
+  bridge: string;
+  /** Target live latency, ms. */
+  latencyMs: number;
+  /** With no media this long after play starts, report STREAM_NOT_FOUND (not fatal), ms. */
+  noMediaTimeoutMs: number;
+  /** With no bytes this long while media flows, treat the connection as stalled, ms. */
+  stallTimeoutMs: number;
+}
+
+/** Commands from the element to the worker. Those with an `id` get a `reply`. */
+export type PlayerCommand =
+  | {
+      type: 'init';
+      id: number;
+      /** The canvas the worker draws into (transferred). */
+      canvas: OffscreenCanvas;
+      /** The port to the audio worklet (transferred), or null with no audio output. */
+      audioPort: MessagePort | null;
+      /** Audio output latency (AudioContext base + output latency), ms: video is delayed by it. */
+      audioOutputLatencyMs: number;
+    }
+  | { type: 'play'; id: number; options: PlayOptionsMessage }
+  | { type: 'pause'; id: number }
+  | { type: 'stop'; id: number }
+  | { type: 'set-latency'; latencyMs: number }
+  | { type: 'snapshot'; id: number; mimeType: string; quality?: number }
+  /** Diagnostics: the next `durationMs` of decoded audio, channel 0, at its own sample rate. */
+  | { type: 'capture-audio'; id: number; durationMs: number };
+
+/** A reply's error, structured-clone friendly. */
+export interface ReplyError {
+  code: string;
+  message: string;
+}
+
+/** The value a `capture-audio` command replies with. */
+export interface AudioCapture {
+  sampleRate: number;
+  samples: Float32Array;
+}
+
+/** A player error as events carry it. */
+export interface PlayerErrorInfo {
+  /** A stable code: an RtmpErrorCode or a PlayerErrorCode. */
+  code: string;
+  message: string;
+  /** True when the player stopped (state `error`); false when it goes on (e.g. retrying). */
+  fatal: boolean;
+  /** The server's status code, when a server status caused it. */
+  serverCode?: string;
+}
+
+/** Events from the worker to the element. */
+export type PlayerEvent =
+  | { type: 'reply'; id: number; ok: true; value?: unknown }
+  | { type: 'reply'; id: number; ok: false; error: ReplyError }
+  | { type: 'state'; state: PlayerState }
+  | { type: 'status'; status: { code: string; level: string; description: string; streamId: number } }
+  | { type: 'metadata'; metadata: Record<string, unknown> }
+  | { type: 'error'; error: PlayerErrorInfo }
+  | { type: 'stats'; stats: PlayerStats }
+  | { type: 'video-size'; width: number; height: number };
+
+/** Worker → worklet. */
+export type WorkletCommand =
+  /** Decoded audio, planar float, one array per channel (transferred). `ptsMs` of the first sample. */
+  | { type: 'pcm'; ptsMs: number; sampleRate: number; channels: Float32Array[] }
+  /** Forget everything queued (stop, pause, seek to live, discontinuity). */
+  | { type: 'flush' }
+  /** Playback rate for catching up (1 = normal). */
+  | { type: 'rate'; rate: number }
+  /** Drop queued audio before `ptsMs` (catch-up jump). */
+  | { type: 'skip-to'; ptsMs: number }
+  /** How much audio to gather before starting (and after an underrun), ms. */
+  | { type: 'prebuffer'; ms: number }
+  /** Output gain (0 when muted). */
+  | { type: 'volume'; volume: number };
+
+/** Worklet → worker: the audio clock, reported every few render quanta. */
+export type WorkletEvent = {
+  type: 'clock';
+  /** Media time at the read head, ms (NaN before any audio). */
+  ptsMs: number;
+  /** True while audio is actually coming out (not prebuffering or starved). */
+  playing: boolean;
+  /** Audio queued in the worklet, ms. */
+  bufferedMs: number;
+  /** Times the worklet ran dry since the last flush. */
+  underruns: number;
+};
+
+/** Transferable parts of a command, for postMessage. */
+export function commandTransfer(c: PlayerCommand): Transferable[] {
+  if (c.type === 'init') return c.audioPort === null ? [c.canvas] : [c.canvas, c.audioPort];
+  return [];
+}

@@ -1,0 +1,70 @@
+/**
+ * Peer commands for the player's browser tests, merged into the
+ * @web/test-runner peers plugin (wtr-peers-plugin.ts):
+ *
+ * | command | payload | returns |
+ * | --- | --- | --- |
+ * | `peers-freeze-proxy` | `{ port }` | `{ id, port }`: a TCP proxy to 127.0.0.1:port that can stop passing bytes without closing (a stall) |
+ * | `peers-freeze-set` | `{ id, frozen }` | `true`: while frozen, nothing goes either way on any of its connections |
+ */
+import net from 'node:net';
+
+type Payload = Record<string, unknown> | undefined;
+type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
+
+const freezers = new Map<string, (frozen: boolean) => void>();
+
+/** Frozen: unpiped and paused (bytes wait in the kernel; nothing is lost or closed). Thawed: piped both ways. */
+function setFrozen([client, upstream]: [net.Socket, net.Socket], frozen: boolean): void {
+  if (frozen) {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  } else {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+}
+
+/** The player's commands; `keep` registers a peer with the plugin (stopped at the end). */
+export function playerCommands(keep: Keep): Record<string, (p: Payload) => Promise<unknown>> {
+  return {
+    async 'peers-freeze-proxy'(p) {
+      const target = Number(p?.port);
+      const pairs = new Set<[net.Socket, net.Socket]>();
+      let frozen = false;
+      const server = net.createServer((client) => {
+        const upstream = net.connect(target, '127.0.0.1');
+        const pair: [net.Socket, net.Socket] = [client, upstream];
+        pairs.add(pair);
+        setFrozen(pair, frozen);
+        const end = () => {
+          pairs.delete(pair);
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', end).on('close', end);
+        upstream.on('error', end).on('close', end);
+      });
+      const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+      const id = keep({
+        stop: () =>
+          new Promise<void>((r) => {
+            for (const pair of pairs) for (const s of pair) s.destroy();
+            server.close(() => r());
+          }),
+      });
+      freezers.set(id, (f) => {
+        frozen = f;
+        for (const pair of pairs) setFrozen(pair, f);
+      });
+      return { id, port };
+    },
+
+    async 'peers-freeze-set'(p) {
+      freezers.get(String(p?.id))?.(Boolean(p?.frozen));
+      return true;
+    },
+  };
+}
