@@ -6,6 +6,25 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { peersPlugin } from './test/peers/wtr-peers-plugin.ts';
 
+// Browser builds of some packages (mediabunny, used for WASM AAC encoding)
+// map Node-only modules to `false` in their package.json "browser" field, and
+// name `worker_threads` in a branch browsers never take. The dev server's
+// node-resolve does not serve such empty modules, so we do: an empty module
+// for each.
+const NODE_ONLY = new Set(['worker_threads', 'node:fs/promises']);
+const nodeOnlyStubs = {
+  name: 'node-only-stubs',
+  resolveImport({ source, context }) {
+    if (NODE_ONLY.has(source)) return '/__node-only-stub__.js';
+    if (source === './node.js' && context.path.includes('/node_modules/mediabunny/')) return '/__node-only-stub__.js';
+    return undefined;
+  },
+  serve(context) {
+    if (context.path === '/__node-only-stub__.js') return { body: 'export default {};', type: 'js' };
+    return undefined;
+  },
+};
+
 const chromiumFlags = [
   '--no-sandbox',
   '--disable-gpu',
@@ -14,7 +33,8 @@ const chromiumFlags = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--use-fake-device-for-media-stream',
+  // fps=30: the fake camera's rate (default 20), so tests get 30 fps when they ask for it.
+  '--use-fake-device-for-media-stream=fps=30',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];
@@ -25,7 +45,7 @@ export default {
   concurrency: 1,
   testsFinishTimeout: 20 * 60_000,
   testFramework: { config: { timeout: 120_000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), peersPlugin()],
+  plugins: [nodeOnlyStubs, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), peersPlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {

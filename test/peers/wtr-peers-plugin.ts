@@ -8,7 +8,7 @@
  * | command | payload | returns |
  * | --- | --- | --- |
  * | `peers-start-server` | `{ kind: 'nginx' \| 'nms', port?, applicationExtra? }` | `{ id, port, url, httpPort }` |
- * | `peers-start-bridge` | `{ allow: string[] }` | `{ id, url }` (ws://127.0.0.1:P/) |
+ * | `peers-start-bridge` | `{ allow: string[], port? }` | `{ id, url }` (ws://127.0.0.1:P/; pass the old port to restart "the same" bridge) |
  * | `peers-ffmpeg-publish` | `{ url, source?: TestSourceOptions }` | `{ id }` |
  * | `peers-ffmpeg` | `{ args: string[] }` (after -hide_banner -loglevel error) | `{ id }` |
  * | `peers-ffprobe` | `{ url, timeoutMs? }` | `ProbedStream[]` |
@@ -25,6 +25,8 @@ import { createBridge } from '../../bridge/src/index.ts';
 import { ffmpegPublish, ffprobe, makeTestSource, spawnFfmpeg, type TestSourceOptions } from './ffmpeg.ts';
 import { startNginxRtmp } from './nginx-rtmp.ts';
 import { startNodeMediaServer } from './node-media-server.ts';
+import { publisherCommands } from './publisher-peers.ts';
+import { playerCommands } from './player-peers.ts';
 
 interface Peer {
   stop(): Promise<void>;
@@ -47,6 +49,11 @@ function listen(server: net.Server | http.Server): Promise<number> {
 }
 
 const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
+  // The publisher's tests: ffprobe frame lists, MP4 over HTTP, a throttling proxy (see publisher-peers.ts).
+  ...publisherCommands(keep),
+  // The player's tests: a TCP proxy that can freeze (a stall without a close; see player-peers.ts).
+  ...playerCommands(keep),
+
   async 'peers-start-server'(p) {
     const kind = p?.kind;
     if (kind === 'nginx') {
@@ -62,7 +69,7 @@ const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
 
   async 'peers-start-bridge'(p) {
     const bridge = createBridge({ allow: (p?.allow as string[]) ?? [], log: false });
-    const addr = await bridge.listen(0, '127.0.0.1');
+    const addr = await bridge.listen((p?.port as number | undefined) ?? 0, '127.0.0.1');
     return { id: keep({ stop: () => bridge.close({ drainTimeoutMs: 100 }) }), url: `ws://127.0.0.1:${addr.port}/` };
   },
 

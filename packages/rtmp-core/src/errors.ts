@@ -58,6 +58,8 @@ export const RtmpErrorCode = {
   ConnectRejected: 'CONNECT_REJECTED',
   /** A NetStream onStatus with level "error" (e.g. NetStream.Publish.BadName). */
   StreamFailed: 'STREAM_FAILED',
+  /** The server refused to let us publish: an error status, or the connection closed around `publish`. */
+  PublishRefused: 'PUBLISH_REFUSED',
   /** An API call that the current state does not allow. */
   InvalidState: 'INVALID_STATE',
   /** A request or the connection timed out. */

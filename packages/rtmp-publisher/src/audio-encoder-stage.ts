@@ -1,0 +1,163 @@
+/**
+ * The audio encoding stage: AudioData in, FLV audio tag bodies' payloads
+ * (raw AAC access units or Opus packets) out.
+ *
+ * AAC uses WebCodecs' AudioEncoder when `isConfigSupported` says yes, and the
+ * WASM encoder ({@link AacWasmEncoder}) otherwise; Opus always uses WebCodecs
+ * (every browser with WebCodecs encodes it). The encoder is configured on the
+ * first AudioData, because only then do we know the capture's sample rate and
+ * channel count.
+ */
+import { copyBufferSource } from './buffer-source.ts';
+import type { AacWasmEncoder } from './aac-wasm-encoder.ts';
+import type { AudioSettings } from './worker-protocol.ts';
+
+/** An encoded audio frame. */
+export interface EncodedAudio {
+  data: Uint8Array;
+  /** On the input's clock, µs. */
+  timestampUs: number;
+}
+
+/** Callbacks of {@link AudioEncoderStage}. */
+export interface AudioStageHandlers {
+  /** The codec configuration (AudioSpecificConfig or the Opus ID header), once; `codec` is a codec string for stats. */
+  config(config: Uint8Array, codec: string, sampleRate: number, channels: number): void;
+  chunk(c: EncodedAudio): void;
+  /** A fatal encoder error. */
+  error(e: unknown): void;
+}
+
+/** Input frames we let wait in the encoder before dropping: ~1 s of 20 ms frames, a bound, not a target. */
+const MAX_QUEUE = 50;
+
+/** See the file comment. */
+export class AudioEncoderStage {
+  private native: AudioEncoder | null = null;
+  private wasm: AacWasmEncoder | null = null;
+  private starting: Promise<void> | null = null;
+  private waiting: AudioData[] = [];
+  private closed = false;
+  private configSent = false;
+
+  constructor(
+    private readonly settings: AudioSettings,
+    private readonly handlers: AudioStageHandlers,
+  ) {}
+
+  /** Encodes `data` and closes it (ownership passes to the stage). */
+  encode(data: AudioData): void {
+    if (this.closed) {
+      data.close();
+      return;
+    }
+    if (this.native === null && this.wasm === null) {
+      this.starting ??= this.start(data.sampleRate, data.numberOfChannels).catch((e: unknown) => this.fail(e));
+      if (this.waiting.length >= MAX_QUEUE) this.waiting.shift()?.close();
+      this.waiting.push(data);
+      return;
+    }
+    this.feed(data);
+  }
+
+  /** Stops encoding and frees the encoder. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const d of this.waiting) d.close();
+    this.waiting = [];
+    if (this.native !== null && this.native.state !== 'closed') this.native.close();
+    this.wasm?.close();
+  }
+
+  private feed(data: AudioData): void {
+    if (this.native !== null) {
+      // Realtime: a backed-up encoder means the machine cannot keep up; drop
+      // rather than grow without bound.
+      if (this.native.encodeQueueSize > MAX_QUEUE) {
+        data.close();
+        return;
+      }
+      this.native.encode(data);
+      data.close();
+    } else if (this.wasm !== null) {
+      if (this.wasm.queueSize > MAX_QUEUE) {
+        data.close();
+        return;
+      }
+      this.wasm.encode(data);
+    } else {
+      data.close();
+    }
+  }
+
+  private async start(sampleRate: number, channels: number): Promise<void> {
+    const s = this.settings;
+    const bitrate = s.bitrateKbps * 1000;
+    // AAC supports at most 2 channels in this pipeline (FLV legacy audio); downmix is the encoder's job when > 2.
+    const numberOfChannels = Math.min(channels, 2);
+    const config: AudioEncoderConfig =
+      s.codec === 'aac'
+        ? { codec: 'mp4a.40.2', sampleRate, numberOfChannels, bitrate, aac: { format: 'aac' } } as AudioEncoderConfig
+        : { codec: 'opus', sampleRate, numberOfChannels, bitrate, opus: { format: 'opus' } } as AudioEncoderConfig;
+    const supported = typeof AudioEncoder !== 'undefined' && (await AudioEncoder.isConfigSupported(config).catch(() => ({ supported: false }))).supported === true;
+    if (this.closed) return;
+    if (supported) {
+      const enc = new AudioEncoder({
+        output: (chunk, meta) => {
+          const desc = meta?.decoderConfig?.description;
+          if (!this.configSent) {
+            const cfg = desc !== undefined ? copyBufferSource(desc) : s.codec === 'opus' ? opusHead(numberOfChannels, config.sampleRate) : null;
+            if (cfg === null) return this.fail(new Error('the AAC encoder gave no AudioSpecificConfig'));
+            this.configSent = true;
+            this.handlers.config(cfg, config.codec, config.sampleRate, numberOfChannels);
+          }
+          const data = new Uint8Array(chunk.byteLength);
+          chunk.copyTo(data);
+          this.handlers.chunk({ data, timestampUs: chunk.timestamp });
+        },
+        error: (e) => this.fail(e),
+      });
+      enc.configure(config);
+      this.native = enc;
+    } else if (s.codec === 'aac') {
+      // Loaded only here: most of the worker's weight, and only Chromium-on-Linux-like browsers need it.
+      const { AacWasmEncoder: Wasm } = await import('./aac-wasm-encoder.ts');
+      if (this.closed) return;
+      this.wasm = await Wasm.create(bitrate, {
+        config: (asc) => {
+          this.configSent = true;
+          this.handlers.config(asc, 'mp4a.40.2 (wasm)', sampleRate, numberOfChannels);
+        },
+        packet: (p) => this.handlers.chunk(p),
+        error: (e) => this.fail(e),
+      });
+      if (this.closed) {
+        this.wasm.close();
+        return;
+      }
+    } else {
+      throw new Error(`this browser cannot encode ${s.codec}`);
+    }
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const d of waiting) this.feed(d);
+  }
+
+  private fail(e: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.handlers.error(e);
+  }
+}
+
+
+/** A minimal Opus ID header (RFC 7845 §5.1), for encoders that give no description. */
+function opusHead(channels: number, sampleRate: number): Uint8Array {
+  const b = new Uint8Array(19);
+  b.set([0x4f, 0x70, 0x75, 0x73, 0x48, 0x65, 0x61, 0x64, 1, channels]);
+  const v = new DataView(b.buffer);
+  v.setUint16(10, 312, true); // pre-skip: libopus's usual 6.5 ms at 48 kHz
+  v.setUint32(12, sampleRate, true);
+  return b;
+}

@@ -1,0 +1,245 @@
+/**
+ * Encoded frames → FLV tag bodies with RTMP timestamps, in the order a server
+ * and its players need them:
+ *
+ * 1. sequence headers (avcC, AudioSpecificConfig / Opus ID header) before any
+ *    frame, and again after every {@link FlvMuxer.restart} (a new connection);
+ * 2. video starts at a keyframe (after a start, a restart, or a congestion
+ *    drop, everything up to the next keyframe is dropped: a P-frame without
+ *    its reference decodes to garbage);
+ * 3. timestamps in ms from the first frame of the session, monotonic per
+ *    track, continuing across reconnects;
+ * 4. audio and video interleaved by timestamp, holding a tag back at most
+ *    `maxWaitMs` for the other track (WASM audio arrives a little late).
+ *
+ * Pure logic, no I/O: tags go to the `tag` callback.
+ */
+import {
+  buildAacFrameTag,
+  buildAacSequenceHeaderTag,
+  buildAvcFrameTag,
+  buildAvcSequenceHeaderTag,
+  buildExAudioFrameTag,
+  buildExAudioSequenceStartTag,
+  buildExVideoFrameTag,
+  buildExVideoSequenceStartTag,
+  VideoFourCc,
+} from '@rtmp-web/core';
+import type { PublisherAudioCodec, PublisherVideoCodec } from './worker-protocol.ts';
+
+/** One FLV tag, ready for `session.sendMedia`. */
+export interface MuxedTag {
+  typeId: 8 | 9;
+  timestampMs: number;
+  body: Uint8Array;
+  /** Video keyframe or sequence header. */
+  keyframe: boolean;
+  /** For latency measurement: when the frame was handed to the muxer (performance.now()). */
+  queuedAt: number;
+}
+
+/** A video frame for the muxer. */
+export interface MuxVideoFrame {
+  data: Uint8Array;
+  keyframe: boolean;
+  /** Decode time on the session clock, µs. */
+  dtsUs: number;
+  /** Presentation time, µs; equal to dts when absent (no B-frames). */
+  ptsUs?: number;
+}
+
+/** An audio frame for the muxer. */
+export interface MuxAudioFrame {
+  data: Uint8Array;
+  /** On the session clock, µs. */
+  ptsUs: number;
+}
+
+/** Options for {@link FlvMuxer}. */
+export interface FlvMuxerOptions {
+  video: PublisherVideoCodec | null;
+  audio: PublisherAudioCodec | null;
+  tag(t: MuxedTag): void;
+  /** Longest a tag waits for the other track, ms. Default 60 (WASM AAC output runs ~45 ms behind its timestamps). */
+  maxWaitMs?: number;
+  /** Called when video waits for a keyframe the encoder should produce now. */
+  requestKeyframe?: () => void;
+  /** Clock for {@link MuxedTag.queuedAt}. */
+  now?: () => number;
+}
+
+interface Pending {
+  ms: number;
+  tag: MuxedTag;
+}
+
+/** See the file comment. */
+export class FlvMuxer {
+  private videoHeader: Uint8Array | null = null;
+  private audioHeader: Uint8Array | null = null;
+  private headersSent = false;
+  private needKeyframe = true;
+  private dropVideo = false;
+  private dropKeyframes = false;
+  private baseUs: number | null = null;
+  private lastVideoMs = -Infinity;
+  private lastAudioMs = -Infinity;
+  private videoQ: Pending[] = [];
+  private audioQ: Pending[] = [];
+  private droppedFrames = 0;
+  private readonly maxWaitMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: FlvMuxerOptions) {
+    this.maxWaitMs = o.maxWaitMs ?? 60;
+    this.now = o.now ?? (() => performance.now());
+  }
+
+  /** Video frames dropped here (waiting for a keyframe, or congestion). */
+  get framesDropped(): number {
+    return this.droppedFrames;
+  }
+
+  /** Bytes waiting in the interleaving queues. */
+  get queuedBytes(): number {
+    let n = 0;
+    for (const p of this.videoQ) n += p.tag.body.length;
+    for (const p of this.audioQ) n += p.tag.body.length;
+    return n;
+  }
+
+  /** True once a frame went out and the muxer waits for nothing. */
+  get waitingForKeyframe(): boolean {
+    return this.needKeyframe;
+  }
+
+  /** Sets the video decoder configuration (avcC / av1C / vpcC). */
+  setVideoConfig(config: Uint8Array): void {
+    const c = this.o.video;
+    this.videoHeader =
+      c === 'avc'
+        ? buildAvcSequenceHeaderTag(config)
+        : buildExVideoSequenceStartTag(c === 'av1' ? VideoFourCc.Av1 : VideoFourCc.Vp9, config);
+    // A changed configuration goes out at once if we are already sending.
+    if (this.headersSent) this.emitNow(9, this.videoHeader, this.lastVideoMs);
+  }
+
+  /** Sets the audio configuration (AudioSpecificConfig or Opus ID header). */
+  setAudioConfig(config: Uint8Array): void {
+    this.audioHeader = this.o.audio === 'aac' ? buildAacSequenceHeaderTag(config) : buildExAudioSequenceStartTag('Opus', config);
+    if (this.headersSent) this.emitNow(8, this.audioHeader, this.lastAudioMs);
+  }
+
+  /**
+   * A new connection: the sequence headers go out again before the next
+   * frame, and video waits for a keyframe. Queued tags are discarded (they
+   * belonged to the dead connection). Timestamps continue.
+   */
+  restart(): void {
+    this.headersSent = false;
+    this.needKeyframe = true;
+    this.droppedFrames += this.videoQ.filter((p) => p.tag.typeId === 9).length;
+    this.videoQ = [];
+    this.audioQ = [];
+  }
+
+  /**
+   * Congestion: drop non-key video while `drop` (and after, up to the next
+   * keyframe); with `keyframes`, drop those too.
+   */
+  setDropVideo(drop: boolean, keyframes = false): void {
+    if (drop && !this.dropVideo) this.needKeyframe = true;
+    this.dropVideo = drop;
+    this.dropKeyframes = drop && keyframes;
+  }
+
+  /** Adds a video frame. */
+  video(f: MuxVideoFrame): void {
+    if (this.o.video === null) return;
+    if (!this.ready()) {
+      this.droppedFrames++;
+      return;
+    }
+    if (this.needKeyframe || this.dropVideo) {
+      if (!f.keyframe || this.dropKeyframes) {
+        this.droppedFrames++;
+        // Ask for one, unless congestion is why we drop (a keyframe is the
+        // biggest frame there is; it comes at the next interval).
+        if (!this.dropVideo) this.o.requestKeyframe?.();
+        return;
+      }
+      // A keyframe passes even while dropping, but the frames between it and
+      // the end of the drop are gone: after the drop, wait for another.
+      if (!this.dropVideo) this.needKeyframe = false;
+    }
+    const dts = this.toMs(f.dtsUs);
+    const ms = Math.max(dts, this.lastVideoMs);
+    this.lastVideoMs = ms;
+    const cts = f.ptsUs === undefined ? 0 : Math.max(0, Math.round((f.ptsUs - f.dtsUs) / 1000) + dts - ms);
+    const body =
+      this.o.video === 'avc'
+        ? buildAvcFrameTag(f.keyframe, cts, f.data)
+        : buildExVideoFrameTag(this.o.video === 'av1' ? VideoFourCc.Av1 : VideoFourCc.Vp9, f.keyframe, 0, f.data);
+    this.videoQ.push({ ms, tag: { typeId: 9, timestampMs: ms, body, keyframe: f.keyframe, queuedAt: this.now() } });
+    this.flush();
+  }
+
+  /** Adds an audio frame. Audio is never dropped for congestion. */
+  audio(f: MuxAudioFrame): void {
+    if (this.o.audio === null || !this.ready()) return;
+    const ms = Math.max(this.toMs(f.ptsUs), this.lastAudioMs);
+    this.lastAudioMs = ms;
+    const body = this.o.audio === 'aac' ? buildAacFrameTag(f.data) : buildExAudioFrameTag('Opus', f.data);
+    this.audioQ.push({ ms, tag: { typeId: 8, timestampMs: ms, body, keyframe: false, queuedAt: this.now() } });
+    this.flush();
+  }
+
+  /** Sends everything still queued (at stop). */
+  drain(): void {
+    this.flush(true);
+  }
+
+  /** Headers known for every track we carry. */
+  private ready(): boolean {
+    return (this.o.video === null || this.videoHeader !== null) && (this.o.audio === null || this.audioHeader !== null);
+  }
+
+  private toMs(us: number): number {
+    // The session's first frame is time 0. A frame from before it (the
+    // other track started a little later) clamps to 0.
+    this.baseUs ??= us;
+    return Math.max(0, Math.round((us - this.baseUs) / 1000));
+  }
+
+  private emitNow(typeId: 8 | 9, body: Uint8Array, ms: number): void {
+    this.o.tag({ typeId, timestampMs: Math.max(0, ms === -Infinity ? 0 : ms), body, keyframe: typeId === 9, queuedAt: this.now() });
+  }
+
+  private flush(all = false): void {
+    const both = this.o.video !== null && this.o.audio !== null;
+    for (;;) {
+      const v = this.videoQ[0];
+      const a = this.audioQ[0];
+      if (v === undefined && a === undefined) return;
+      let next: Pending[];
+      if (v !== undefined && a !== undefined) next = v.ms <= a.ms ? this.videoQ : this.audioQ;
+      else {
+        // One queue is empty: its track may still send something older.
+        const q = v !== undefined ? this.videoQ : this.audioQ;
+        const head = (v ?? a)!;
+        const otherLast = v !== undefined ? this.lastAudioMs : this.lastVideoMs;
+        const newest = Math.max(this.lastAudioMs, this.lastVideoMs);
+        if (!all && both && head.ms > otherLast && newest - head.ms < this.maxWaitMs) return;
+        next = q;
+      }
+      const p = next.shift()!;
+      if (!this.headersSent) {
+        this.headersSent = true;
+        const t0 = p.ms;
+        if (this.videoHeader !== null) this.o.tag({ typeId: 9, timestampMs: t0, body: this.videoHeader, keyframe: true, queuedAt: this.now() });
+        if (this.audioHeader !== null) this.o.tag({ typeId: 8, timestampMs: t0, body: this.audioHeader, keyframe: false, queuedAt: this.now() });
+      }
+      this.o.tag(p.tag);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The video encoding stage: VideoFrame in, encoded frames out, with WebCodecs'
+ * VideoEncoder in realtime, constant-bitrate mode.
+ *
+ * - H.264 in `avc` format, so chunks are length-prefixed NAL units (what FLV
+ *   carries) and `decoderConfig.description` is the avcC for the sequence
+ *   header (ISO 14496-15 §5.3.3).
+ * - Keyframes every `keyframeIntervalS` of input time, and on request (a new
+ *   connection or the end of a congestion drop needs one to start from).
+ * - The bitrate can change at any time: `configure()` again with the new
+ *   bitrate, which Chromium applies without a keyframe (OBS's dynamic bitrate
+ *   does the same with x264's reconfig).
+ * - Frames faster than the configured frame rate are skipped, and frames that
+ *   arrive while the encoder is backed up are dropped: a realtime encoder
+ *   that falls behind must not buffer.
+ */
+import { copyBufferSource } from './buffer-source.ts';
+import type { VideoSettings } from './worker-protocol.ts';
+
+/** An encoded video frame. */
+export interface EncodedVideo {
+  data: Uint8Array;
+  keyframe: boolean;
+  /** On the input's clock, µs. */
+  timestampUs: number;
+}
+
+/** Callbacks of {@link VideoEncoderStage}. */
+export interface VideoStageHandlers {
+  /** A new decoder configuration (avcC, av1C, vpcC); `codec` is the codec string. Before the frames that need it. */
+  config(description: Uint8Array | null, codec: string): void;
+  chunk(c: EncodedVideo): void;
+  /** A frame was dropped before encoding because the encoder was backed up. */
+  dropped(): void;
+  error(e: unknown): void;
+}
+
+/** Frames allowed to wait in the encoder: more means it cannot keep up in real time. */
+const MAX_ENCODE_QUEUE = 3;
+
+/** An H.264 level that fits `width`×`height` at `fps` (Table A-1 of H.264): the smallest of 3.0, 3.1, 4.0, 4.2, 5.1. */
+export function avcLevelFor(width: number, height: number, fps: number): number {
+  const mbs = Math.ceil(width / 16) * Math.ceil(height / 16);
+  const mbps = mbs * fps;
+  if (mbs <= 1620 && mbps <= 40500) return 0x1e;
+  if (mbs <= 3600 && mbps <= 108000) return 0x1f;
+  if (mbs <= 8192 && mbps <= 245760) return 0x28;
+  if (mbs <= 8704 && mbps <= 522240) return 0x2a;
+  return 0x33;
+}
+
+/** Codec strings to try, best first. */
+export function codecCandidates(s: VideoSettings): string[] {
+  if (s.codec === 'avc') {
+    const level = avcLevelFor(s.width, s.height, s.framerate).toString(16).toUpperCase().padStart(2, '0');
+    // High first (better compression), then Constrained Baseline, which every encoder has.
+    return [`avc1.6400${level}`, `avc1.4D00${level}`, `avc1.42E0${level}`];
+  }
+  if (s.codec === 'av1') return ['av01.0.08M.08', 'av01.0.04M.08'];
+  return ['vp09.00.31.08', 'vp09.00.10.08'];
+}
+
+/** See the file comment. */
+export class VideoEncoderStage {
+  private encoder: VideoEncoder | null = null;
+  private config: VideoEncoderConfig | null = null;
+  private lastDescription = '';
+  private lastKeyUs = -Infinity;
+  private lastFrameUs = -Infinity;
+  private forceKey = true;
+  private closed = false;
+  private readonly intervalUs: number;
+  private readonly minFrameGapUs: number;
+
+  constructor(
+    private readonly settings: VideoSettings,
+    private readonly handlers: VideoStageHandlers,
+  ) {
+    this.intervalUs = Math.max(0.1, settings.keyframeIntervalS) * 1e6;
+    // Up to 25 % early still counts as on time: capture clocks jitter.
+    this.minFrameGapUs = (1e6 / settings.framerate) * 0.75;
+  }
+
+  /** Finds a supported configuration and configures the encoder. Rejects when none is. */
+  async start(): Promise<string> {
+    const s = this.settings;
+    for (const codec of codecCandidates(s)) {
+      const config: VideoEncoderConfig = {
+        codec,
+        width: even(s.width),
+        height: even(s.height),
+        bitrate: s.bitrateKbps * 1000,
+        framerate: s.framerate,
+        latencyMode: 'realtime',
+        bitrateMode: 'constant',
+        ...(s.codec === 'avc' ? { avc: { format: 'avc' } } : {}),
+      } as VideoEncoderConfig;
+      const support = await VideoEncoder.isConfigSupported(config).catch(() => ({ supported: false }));
+      if (support.supported !== true) continue;
+      if (this.closed) return codec;
+      this.config = config;
+      this.encoder = new VideoEncoder({
+        output: (chunk, meta) => this.output(chunk, meta),
+        error: (e) => this.fail(e),
+      });
+      this.encoder.configure(config);
+      return codec;
+    }
+    throw new Error(`this browser cannot encode ${s.codec} at ${s.width}x${s.height}`);
+  }
+
+  /** The encoder's current target bitrate, bps. */
+  get bitrate(): number {
+    return this.config?.bitrate ?? 0;
+  }
+
+  /** Changes the target bitrate (congestion control). */
+  setBitrate(bps: number): void {
+    const enc = this.encoder;
+    if (enc === null || this.config === null || enc.state !== 'configured') return;
+    if (Math.abs(bps - (this.config.bitrate ?? 0)) < 1000) return;
+    this.config = { ...this.config, bitrate: Math.round(bps) };
+    enc.configure(this.config);
+  }
+
+  /** The next frame will be a keyframe. */
+  requestKeyframe(): void {
+    this.forceKey = true;
+  }
+
+  /** Encodes `frame` (or skips it) and closes it: ownership passes to the stage. */
+  encode(frame: VideoFrame): void {
+    const enc = this.encoder;
+    const ts = frame.timestamp;
+    if (this.closed || enc === null || enc.state !== 'configured' || ts - this.lastFrameUs < this.minFrameGapUs) {
+      frame.close();
+      return;
+    }
+    if (enc.encodeQueueSize >= MAX_ENCODE_QUEUE) {
+      frame.close();
+      this.handlers.dropped();
+      return;
+    }
+    this.lastFrameUs = ts;
+    const keyFrame = this.forceKey || ts - this.lastKeyUs >= this.intervalUs - this.minFrameGapUs / 2;
+    if (keyFrame) {
+      this.forceKey = false;
+      this.lastKeyUs = ts;
+    }
+    try {
+      enc.encode(frame, { keyFrame });
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      frame.close();
+    }
+  }
+
+  /** Stops the encoder. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.encoder !== null && this.encoder.state !== 'closed') this.encoder.close();
+  }
+
+  private output(chunk: EncodedVideoChunk, meta: EncodedVideoChunkMetadata | undefined): void {
+    if (this.closed) return;
+    const dc = meta?.decoderConfig;
+    if (dc !== undefined) {
+      const desc = dc.description === undefined ? null : copyBufferSource(dc.description);
+      const key = `${dc.codec}:${desc === null ? '' : hex(desc)}`;
+      // Chromium repeats decoderConfig on every keyframe; a new sequence
+      // header goes out only when it changed.
+      if (key !== this.lastDescription) {
+        this.lastDescription = key;
+        this.handlers.config(desc, dc.codec);
+      }
+    }
+    const data = new Uint8Array(chunk.byteLength);
+    chunk.copyTo(data);
+    this.handlers.chunk({ data, keyframe: chunk.type === 'key', timestampUs: chunk.timestamp });
+  }
+
+  private fail(e: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.handlers.error(e);
+  }
+}
+
+function even(n: number): number {
+  return Math.max(2, Math.round(n / 2) * 2);
+}
+
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}

@@ -1,0 +1,149 @@
+/**
+ * Peer commands for the publisher's browser tests, merged into the
+ * @web/test-runner peers plugin (wtr-peers-plugin.ts):
+ *
+ * | command | payload | returns |
+ * | --- | --- | --- |
+ * | `peers-ffprobe-frames` | `{ url, seconds, timeoutMs?, rwTimeoutMs? }` | `{ video: number[], audio: number[], errors: string }`: decoded frames' pts (s) over `seconds`, and what FFmpeg logged at level error |
+ * | `peers-make-mp4` | `TestSourceOptions` | `{ id, url, probe }`: the MP4 served over HTTP (CORS open) for the page to fetch, and its video pts list |
+ * | `peers-throttle-proxy` | `{ port, kbps }` | `{ id, port }`: a TCP proxy to 127.0.0.1:port whose client → server direction is limited to kbps (0 = unlimited) |
+ * | `peers-throttle-set` | `{ id, kbps }` | `true` |
+ * | `peers-cpu-threads` | `{ pattern }` | CPU seconds per thread name, and per process (`process:<--type>`), in processes whose command line contains pattern (bench) |
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import type net from 'node:net';
+import { makeTestSource, type TestSourceOptions } from './ffmpeg.ts';
+
+type Payload = Record<string, unknown> | undefined;
+type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
+
+interface Throttle {
+  setKbps(kbps: number): void;
+}
+
+const throttles = new Map<string, Throttle>();
+
+/** ffprobe's decoded frames over the first `seconds` of a stream or file. */
+async function probeFrames(url: string, seconds: number, timeoutMs: number, rwTimeoutMs = 15_000): Promise<{ video: number[]; audio: number[]; errors: string }> {
+  const args = ['-v', 'error', '-rw_timeout', String(rwTimeoutMs * 1000), '-read_intervals', `%+${seconds}`, '-show_entries', 'frame=media_type,pts_time,best_effort_timestamp_time', '-of', 'json', url];
+  if (!url.includes('://')) args.splice(2, 2);
+  // Errors FFmpeg logs while still exiting 0 (decode errors) are returned, not thrown.
+  const out = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn('ffprobe', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-20_000)));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code: number | null) => {
+      clearTimeout(t);
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`ffprobe exited ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+  const frames = (JSON.parse(out.stdout) as { frames?: { media_type: string; pts_time?: string; best_effort_timestamp_time?: string }[] }).frames ?? [];
+  const t = (f: { pts_time?: string; best_effort_timestamp_time?: string }) => Number(f.pts_time ?? f.best_effort_timestamp_time ?? NaN);
+  return {
+    video: frames.filter((f) => f.media_type === 'video').map(t),
+    audio: frames.filter((f) => f.media_type === 'audio').map(t),
+    errors: out.stderr,
+  };
+}
+
+/** The publisher's commands; `keep` registers a peer for `peers-stop` and the end-of-run cleanup. */
+export function publisherCommands(keep: Keep): Record<string, (p: Payload) => Promise<unknown>> {
+  return {
+    async 'peers-ffprobe-frames'(p) {
+      return probeFrames(String(p?.url), Number(p?.seconds ?? 10), Number(p?.timeoutMs ?? 60_000), Number(p?.rwTimeoutMs ?? 15_000));
+    },
+
+    async 'peers-make-mp4'(p) {
+      const file = await makeTestSource({ ...((p ?? {}) as TestSourceOptions), container: 'mp4' });
+      const bytes = readFileSync(file);
+      const server = http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'video/mp4', 'access-control-allow-origin': '*', 'content-length': bytes.length });
+        res.end(bytes);
+      });
+      const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+      const probe = await probeFrames(file, 1e6, 60_000);
+      const id = keep({ stop: () => new Promise<void>((r) => server.close(() => r())) });
+      return { id, url: `http://127.0.0.1:${port}/source.mp4`, probe: { video: probe.video, audio: probe.audio } };
+    },
+
+    async 'peers-throttle-proxy'(p) {
+      // A Python child: it can shrink its receive buffer, which Node cannot (see throttle-proxy.py).
+      const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+      const child = spawn(python, [fileURLToPath(new URL('./throttle-proxy.py', import.meta.url)), String(Number(p?.port)), String(Number(p?.kbps ?? 0))], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-10_000)));
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
+        child.once('exit', (code) => reject(new Error(`throttle proxy exited ${code}: ${err}`)));
+      });
+      const id = keep({
+        stop: async () => {
+          child.kill('SIGKILL');
+        },
+        log: () => err,
+      });
+      throttles.set(id, { setKbps: (kbps) => child.stdin.write(`${Math.max(0, Math.round(kbps))}\n`) });
+      return { id, port };
+    },
+
+    async 'peers-throttle-set'(p) {
+      throttles.get(String(p?.id))?.setKbps(Number(p?.kbps ?? 0));
+      return true;
+    },
+
+    async 'peers-cpu-threads'(p) {
+      // CPU seconds per thread name (comm) over processes whose command line
+      // contains `pattern`: Chromium names worker threads "DedicatedWorker thread".
+      const pattern = String(p?.pattern ?? 'chromium');
+      const byThread: Record<string, number> = {};
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        let cmdline = '';
+        try {
+          cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        if (!cmdline.includes(pattern)) continue;
+        try {
+          // The whole process too (threads that ended still count there), keyed by Chromium's --type.
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          const type = /--type=([a-z-]+)/.exec(cmdline.replace(/\0/g, ' '))?.[1] ?? 'browser';
+          const key = `process:${type}`;
+          byThread[key] = (byThread[key] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
+        } catch {
+          continue;
+        }
+        let tids: string[] = [];
+        try {
+          tids = readdirSync(`/proc/${pid}/task`);
+        } catch {
+          continue;
+        }
+        for (const tid of tids) {
+          try {
+            const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+            const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            // utime and stime are fields 14 and 15 (1-based) of stat; after the comm they are at 11 and 12.
+            const ticks = Number(fields[11]) + Number(fields[12]);
+            byThread[comm] = (byThread[comm] ?? 0) + ticks / 100;
+          } catch {
+            /* the thread ended */
+          }
+        }
+      }
+      return byThread;
+    },
+  };
+}
+
