@@ -1,0 +1,71 @@
+/**
+ * The parts of `<rtmp-player>` and `<rtmp-publisher>` the demo uses, as
+ * structural types: the demo only relies on the elements' documented
+ * interface (attributes, methods, `stats`, events), not on their classes.
+ */
+
+/** `<rtmp-player>` states, as its `statechange` event reports them. */
+export type PlayerState = 'idle' | 'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'stopped' | 'error';
+
+/** `<rtmp-publisher>` states. */
+export type PublisherState = 'idle' | 'connecting' | 'publishing' | 'reconnecting' | 'stopped' | 'error';
+
+/** `<rtmp-player>`'s `stats`. */
+export interface PlayerStatsView {
+  state: PlayerState;
+  bytesReceived: number;
+  bitrateKbps: number;
+  fps: number;
+  framesDecoded: number;
+  framesDropped: number;
+  width: number;
+  height: number;
+  videoCodec: string;
+  audioCodec: string;
+  latencyMs: number;
+  bufferMs: number;
+  reconnects: number;
+}
+
+/** `<rtmp-publisher>`'s `stats`. */
+export interface PublisherStatsView {
+  state: PublisherState;
+  bytesSent: number;
+  bitrateKbps: number;
+  fps: number;
+  framesEncoded: number;
+  framesDropped: number;
+  queueMs: number;
+  videoCodec: string;
+  audioCodec: string;
+  reconnects: number;
+}
+
+/** `<rtmp-player>` as the demo drives it. */
+export interface PlayerElement extends HTMLElement {
+  play(): Promise<void> | void;
+  pause(): Promise<void> | void;
+  stop(): Promise<void> | void;
+  snapshot(type?: string): Promise<Blob>;
+  readonly stats: PlayerStatsView;
+}
+
+/** What `<rtmp-publisher>`'s `start()` takes: nothing (camera + mic), a MediaStream, or an MP4 file. */
+export type PublisherSource = MediaStream | File | Blob | undefined;
+
+/** `<rtmp-publisher>` as the demo drives it. */
+export interface PublisherElement extends HTMLElement {
+  /** Starts publishing; `options.loop` applies to an MP4 file. */
+  start(source?: PublisherSource, options?: { loop?: boolean }): Promise<void> | void;
+  /** The `stream-key` attribute's property; setting it keeps the key out of the DOM's attributes. */
+  streamKey?: string;
+  stop(): Promise<void> | void;
+  readonly stats: PublisherStatsView;
+}
+
+/** The `detail` of both elements' `error` event. */
+export interface ElementErrorDetail {
+  code: string;
+  message: string;
+  fatal: boolean;
+}
