@@ -171,7 +171,11 @@ export class VideoPipeline {
 
   /** Forgets all media (pause, unpublish, discontinuity) but keeps the decoder's configuration. */
   flush(): void {
-    this.queue = this.current === null ? [] : [{ kind: 'config', config: this.current }];
+    // Keep the newest configuration, applied or still queued (a sequence header
+    // whose support check is running when a discontinuity flushes, as with
+    // node-media-server's cached header at ts 0 before a GOP at ts 11000).
+    const config = this.lastConfig();
+    this.queue = config === null ? [] : [{ kind: 'config', config }];
     // The configuration is re-applied from the queue; the old decoder's pending output is dropped.
     this.current = null;
     this.queuedBytes = 0;

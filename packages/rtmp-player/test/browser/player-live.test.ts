@@ -36,6 +36,18 @@ describe('<rtmp-player> stays live', () => {
     assert(s.state === 'playing', s.state);
   });
 
+  it('joins node-media-server long after the publisher started (cached header at ts 0, GOP at ts > 10 s)', async () => {
+    const server = await peers.server('nms');
+    const bridge = await peers.bridge([`127.0.0.1:${server.port}`]);
+    await peers.publish(`${server.url}/late`, {});
+    await sleep(12_000); // past one loop of the 5 s source: the cached GOP's timestamps are far from the header's 0
+    const el = makePlayer(`${server.url}/late`, bridge.url, {});
+    await el.play();
+    await waitForState(el, 'playing', 20_000);
+    assert(el.stats.videoCodec.startsWith('avc1'), `video codec: ${el.stats.videoCodec}`);
+    await waitFor(() => el.stats.framesDecoded > 10, 10_000, 'decoding frames');
+  });
+
   it('a publisher sending 1.5× faster than real time: the buffer stays bounded (catch-up jumps), memory does not grow', async () => {
     const server = await peers.server('nginx');
     const bridge = await peers.bridge([`127.0.0.1:${server.port}`]);
