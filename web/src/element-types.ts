@@ -2,44 +2,18 @@
  * The parts of `<rtmp-player>` and `<rtmp-publisher>` the demo uses, as
  * structural types: the demo only relies on the elements' documented
  * interface (attributes, methods, `stats`, events), not on their classes.
+ * The state and stats types come from the packages themselves.
  */
+import type { PlayerState, PlayerStats } from '@rtmp-web/player';
+import type { PublisherState, PublisherStats } from '@rtmp-web/publisher';
 
-/** `<rtmp-player>` states, as its `statechange` event reports them. */
-export type PlayerState = 'idle' | 'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'stopped' | 'error';
+export type { PlayerState, PublisherState };
 
-/** `<rtmp-publisher>` states. */
-export type PublisherState = 'idle' | 'connecting' | 'publishing' | 'reconnecting' | 'stopped' | 'error';
-
-/** `<rtmp-player>`'s `stats`. */
-export interface PlayerStatsView {
-  state: PlayerState;
-  bytesReceived: number;
-  bitrateKbps: number;
-  fps: number;
-  framesDecoded: number;
-  framesDropped: number;
-  width: number;
-  height: number;
-  videoCodec: string;
-  audioCodec: string;
-  latencyMs: number;
-  bufferMs: number;
-  reconnects: number;
-}
+/** `<rtmp-player>`'s `stats` (the fields the demo reads). */
+export type PlayerStatsView = PlayerStats;
 
 /** `<rtmp-publisher>`'s `stats`. */
-export interface PublisherStatsView {
-  state: PublisherState;
-  bytesSent: number;
-  bitrateKbps: number;
-  fps: number;
-  framesEncoded: number;
-  framesDropped: number;
-  queueMs: number;
-  videoCodec: string;
-  audioCodec: string;
-  reconnects: number;
-}
+export type PublisherStatsView = PublisherStats;
 
 /** `<rtmp-player>` as the demo drives it. */
 export interface PlayerElement extends HTMLElement {
