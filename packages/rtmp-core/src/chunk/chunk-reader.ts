@@ -77,6 +77,9 @@ export class ChunkReader {
   private currentCsid = 0;
   private chunkLeft = 0;
   private error: RtmpError | null = null;
+  // Scratch for one message header (11 bytes) and an extended timestamp (4):
+  // reused for every chunk, so parsing headers allocates nothing.
+  private readonly scratch = new Uint8Array(15);
 
   /**
    * @param onMessage called for each whole message, in order; the payload may
@@ -148,7 +151,7 @@ export class ChunkReader {
     }
     const headerLength = fmt === 0 ? 11 : fmt === 1 ? 7 : fmt === 2 ? 3 : 0;
     if (q.length < pos + headerLength) return false;
-    const h = new Uint8Array(headerLength);
+    const h = this.scratch;
     q.copyOut(pos, headerLength, h);
     pos += headerLength;
 
@@ -185,9 +188,8 @@ export class ChunkReader {
     const extended = tsField === 0xffffff;
     if (extended) {
       if (q.length < pos + 4) return false;
-      const e = new Uint8Array(4);
-      q.copyOut(pos, 4, e);
-      tsField = readU32Be(e, 0);
+      q.copyOut(pos, 4, this.scratch, 11);
+      tsField = readU32Be(this.scratch, 11);
       pos += 4;
     }
     q.consume(pos);
