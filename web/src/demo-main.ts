@@ -122,7 +122,7 @@ const playerPanel = new StatsPanel<PlayerStatsView>(
   $('player-details'),
   [
     { label: 'Download', unit: 'kbps', read: (s) => s.bitrateKbps, minScale: 500, colorVar: '--c-bitrate' },
-    { label: 'Latency', unit: 'ms', read: (s) => s.latencyMs, minScale: 1000, colorVar: '--c-latency' },
+    { label: 'Latency', unit: 'ms', read: (s) => s.playerDelayMs, minScale: 1000, colorVar: '--c-latency' },
     { label: 'Frame rate', unit: 'fps', read: (s) => s.fps, minScale: 30, colorVar: '--c-fps' },
   ],
   [

@@ -16,7 +16,7 @@
  *   from the strip, and takes latency = snapshot time − arrival time of that
  *   frame at the observer. It excludes the encoder and the compositor's last
  *   frame (~16 ms), and includes the bridge, the RTMP stack, decoding and the
- *   jitter/A-V buffer. The player's own `stats.latencyMs` estimate is printed beside it.
+ *   jitter/A-V buffer. The player's own `stats.playerDelayMs` estimate is printed beside it.
  */
 import { RtmpClient } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
@@ -136,11 +136,11 @@ describe('bench: <rtmp-player> on loopback with nginx-rtmp', () => {
           continue;
         }
         measured.push(t - arrived);
-        estimated.push(el.stats.latencyMs);
+        estimated.push(el.stats.playerDelayMs);
       }
       const s = el.stats;
       console.log(
-        `latency=${latency}: server egress → canvas ${summary(measured)}; player's estimate (stats.latencyMs) median ${Math.round(estimated.sort((a, b) => a - b)[estimated.length >> 1] ?? NaN)} ms; ` +
+        `latency=${latency}: server egress → canvas ${summary(measured)}; player's estimate (stats.playerDelayMs) median ${Math.round(estimated.sort((a, b) => a - b)[estimated.length >> 1] ?? NaN)} ms; ` +
           `bufferMs ${s.bufferMs}, fps ${s.fps}, dropped ${s.framesDropped}/${s.framesDecoded}, catchUps ${s.catchUps}, unmatched snapshots ${unreadable}`,
       );
       el.parentElement!.remove();

@@ -2,8 +2,12 @@
  * The audio stage in the worker: FLV audio tags → a WebCodecs AudioDecoder →
  * planar float PCM, transferred to the audio worklet over its MessagePort.
  *
- * Audio is decoded as it arrives (it is small); the worklet's bounded queue
+ * Audio is decoded as it arrives (it is small), with or without an output
+ * (the page makes its audio output lazily, and not at all while muted, so
+ * codec reports and captures work either way); the worklet's bounded queue
  * is the audio buffer, and its read head is the player's master clock.
+ * Before playback starts, audio older than the join point is not sent
+ * ({@link AudioPipeline.skipBefore}).
  * AAC and Opus configure from their sequence start; MP3, G.711 and PCM from
  * each frame's header or flags, so a change of rate or channels mid-stream
  * reconfigures. A codec the browser cannot decode is reported once
@@ -52,11 +56,28 @@ export class AudioPipeline {
   private capture: PendingCapture | null = null;
   private epoch = 0;
   private unacknowledgedMs = 0;
+  private skipBeforeMs = -Infinity;
+  private port: MessagePort | null = null;
+  /** The duration of the last decoded chunk, ms (AAC: 1024 samples). */
+  chunkMs = 0;
 
-  constructor(
-    private readonly port: MessagePort | null,
-    private readonly hooks: AudioPipelineHooks,
-  ) {}
+  constructor(private readonly hooks: AudioPipelineHooks) {}
+
+  /** True once an audio output is attached. */
+  get hasOutput(): boolean {
+    return this.port !== null;
+  }
+
+  /** Attaches the worklet's port (the output came up). */
+  attach(port: MessagePort): void {
+    this.port = port;
+    this.unacknowledgedMs = 0;
+  }
+
+  /** Decoded audio ending before `ptsMs` is not sent to the worklet (joining at the live edge). */
+  skipBefore(ptsMs: number): void {
+    this.skipBeforeMs = ptsMs;
+  }
 
   /** Sends a command to the worklet. */
   post(c: WorkletCommand, transfer: Transferable[] = []): void {
@@ -65,7 +86,6 @@ export class AudioPipeline {
 
   /** Takes one audio message (RTMP timestamp `ts`). The payload is read now, not kept. */
   push(payload: Uint8Array, ts: number): void {
-    if (this.port === null) return; // no audio output: nothing to decode for
     let tag;
     let config: AudioDecoderConfigLike | undefined;
     try {
@@ -102,6 +122,7 @@ export class AudioPipeline {
     this.closeDecoder();
     if (had && config !== null) this.build(config);
     this.newestMs = NaN;
+    this.skipBeforeMs = -Infinity;
     this.post({ type: 'flush' });
   }
 
@@ -228,9 +249,12 @@ export class AudioPipeline {
       }
       const cap = this.capture;
       if (cap !== null && channels[0] !== undefined) this.fillCapture(cap, channels[0], data.sampleRate);
-      if (this.unacknowledgedMs > MAX_UNACKNOWLEDGED_MS) return; // no audio output running: drop
+      const ms = (n / data.sampleRate) * 1000;
+      this.chunkMs = ms;
+      if (this.port === null || this.unacknowledgedMs > MAX_UNACKNOWLEDGED_MS) return; // no audio output (running): drop
+      if (data.timestamp / 1000 + ms <= this.skipBeforeMs) return; // before the join point
       this.post({ type: 'pcm', ptsMs: data.timestamp / 1000, sampleRate: data.sampleRate, channels }, channels.map((c) => c.buffer));
-      this.unacknowledgedMs += (n / data.sampleRate) * 1000;
+      this.unacknowledgedMs += ms;
       this.lastSentAt = performance.now();
     } finally {
       data.close();

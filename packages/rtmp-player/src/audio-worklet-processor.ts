@@ -14,7 +14,10 @@
  *
  * It resamples (linear interpolation) from the stream's rate to the
  * context's, and at the playback rate the latency controller asks for; the
- * queue is bounded (oldest audio dropped past {@link MAX_QUEUE_MS}).
+ * queue is bounded (oldest audio dropped past {@link MAX_QUEUE_MS}). A skip
+ * forward crossfades from the old position into the new one, and a hold
+ * fades out, stays silent with the read head still, and fades back in, so
+ * neither clicks.
  */
 import type { WorkletCommand, WorkletEvent } from './worker-protocol.ts';
 
@@ -23,6 +26,8 @@ export const AUDIO_PROCESSOR_NAME = 'rtmp-player-audio';
 
 /** Audio queued in the worklet past this is dropped, oldest first. */
 export const MAX_QUEUE_MS = 8000;
+/** Crossfade and fade length, output frames (~5 ms at 48 kHz). */
+export const FADE_FRAMES = 256;
 
 // AudioWorkletGlobalScope names, for the type checker only.
 declare class AudioWorkletProcessor {
@@ -32,7 +37,7 @@ declare function registerProcessor(name: string, ctor: new (options?: unknown) =
 declare const sampleRate: number;
 
 /** The worklet module's body. See the file comment: self-contained. */
-function workletMain(processorName: string, maxQueueMs: number): void {
+function workletMain(processorName: string, maxQueueMs: number, fadeFrames: number): void {
   interface Chunk {
     ptsMs: number;
     rate: number;
@@ -53,6 +58,11 @@ function workletMain(processorName: string, maxQueueMs: number): void {
     private underruns = 0;
     private lastPts = NaN;
     private quanta = 0;
+    /** What was about to play when a skip or hold cut it, faded out over the next output frames. */
+    private readonly tail: Float32Array[] = [new Float32Array(fadeFrames), new Float32Array(fadeFrames)];
+    private tailLeft = 0;
+    private fadeInLeft = 0;
+    private holdFrames = 0;
 
     constructor() {
       super();
@@ -89,6 +99,7 @@ function workletMain(processorName: string, maxQueueMs: number): void {
           this.rate = c.rate;
           break;
         case 'skip-to':
+          if (this.playing) this.cutTail();
           while (this.queue.length > 1 && this.chunkEnd(this.queue[0]!) <= c.ptsMs) this.dropHead();
           {
             const head = this.queue[0];
@@ -98,6 +109,10 @@ function workletMain(processorName: string, maxQueueMs: number): void {
             }
           }
           break;
+        case 'hold':
+          if (this.playing) this.cutTail();
+          this.holdFrames = Math.round((c.ms / 1000) * sampleRate);
+          break;
         case 'prebuffer':
           this.prebufferMs = c.ms;
           break;
@@ -105,6 +120,26 @@ function workletMain(processorName: string, maxQueueMs: number): void {
           this.volume = c.volume;
           break;
       }
+    }
+
+    /** Copies what would play next into the tail (to fade it out), from the read position, at the output rate. */
+    private cutTail(): void {
+      let chunk = 0;
+      let pos = this.pos;
+      for (let i = 0; i < fadeFrames; i++) {
+        let head = this.queue[chunk];
+        while (head !== undefined && pos >= head.channels[0]!.length) {
+          pos -= head.channels[0]!.length;
+          head = this.queue[++chunk];
+        }
+        for (let ch = 0; ch < 2; ch++) {
+          const src = head?.channels[Math.min(ch, (head?.channels.length ?? 1) - 1)];
+          this.tail[ch]![i] = src?.[Math.floor(pos)] ?? 0;
+        }
+        if (head !== undefined) pos += (head.rate / sampleRate) * this.rate;
+      }
+      this.tailLeft = fadeFrames;
+      this.fadeInLeft = fadeFrames;
     }
 
     private chunkEnd(c: Chunk): number {
@@ -130,7 +165,12 @@ function workletMain(processorName: string, maxQueueMs: number): void {
       const frames = out[0]!.length;
       if (!this.playing && this.queue.length > 0 && this.bufferedMs() >= this.prebufferMs) this.playing = true;
       let i = 0;
-      if (this.playing) {
+      const holding = this.holdFrames > 0;
+      if (holding) {
+        // Standing still: silence, the read head (and so the clock) held.
+        this.holdFrames = Math.max(0, this.holdFrames - frames);
+        this.fadeInLeft = fadeFrames;
+      } else if (this.playing) {
         while (i < frames) {
           const head = this.queue[0];
           if (head === undefined) {
@@ -166,12 +206,30 @@ function workletMain(processorName: string, maxQueueMs: number): void {
         }
       }
       for (; i < frames; i++) for (let ch = 0; ch < out.length; ch++) out[ch]![i] = 0;
+      // Fades: the new audio in, the cut tail out (a crossfade after a skip).
+      if (!holding && this.fadeInLeft > 0) {
+        const n = Math.min(frames, this.fadeInLeft);
+        for (let k = 0; k < n; k++) {
+          const g = 1 - (this.fadeInLeft - k) / fadeFrames;
+          for (let ch = 0; ch < out.length; ch++) out[ch]![k]! *= g;
+        }
+        this.fadeInLeft -= n;
+      }
+      if (this.tailLeft > 0) {
+        const n = Math.min(frames, this.tailLeft);
+        const from = fadeFrames - this.tailLeft;
+        for (let k = 0; k < n; k++) {
+          const g = (this.tailLeft - k) / fadeFrames;
+          for (let ch = 0; ch < out.length; ch++) out[ch]![k]! += this.tail[Math.min(ch, 1)]![from + k]! * g * this.volume;
+        }
+        this.tailLeft -= n;
+      }
       // Report the clock every 4 quanta (~10 ms): cheap, and smooth enough for video.
       if (this.port2 !== null && (this.quanta++ & 3) === 0) {
         const ev: WorkletEvent = {
           type: 'clock',
           ptsMs: this.lastPts,
-          playing: this.playing,
+          playing: this.playing && !holding,
           bufferedMs: this.bufferedMs(),
           underruns: this.underruns,
         };
@@ -192,7 +250,7 @@ let moduleUrl: string | undefined;
  */
 export function audioWorkletModuleUrl(): string {
   moduleUrl ??= URL.createObjectURL(
-    new Blob([`(${workletMain.toString()})(${JSON.stringify(AUDIO_PROCESSOR_NAME)}, ${MAX_QUEUE_MS});`], {
+    new Blob([`(${workletMain.toString()})(${JSON.stringify(AUDIO_PROCESSOR_NAME)}, ${MAX_QUEUE_MS}, ${FADE_FRAMES});`], {
       type: 'text/javascript',
     }),
   );

@@ -1,10 +1,18 @@
 /**
  * The element's side of the player worker, as a Lit ReactiveController: it
- * creates the worker, the canvas (handed to the worker with
- * transferControlToOffscreen), the AudioContext with its worklet and the
- * MessageChannel between worklet and worker; sends commands with
- * id-correlated replies; hands worker events to the element; and tears it
- * all down when the element leaves the document.
+ * creates the worker and the canvas (handed to the worker with
+ * transferControlToOffscreen); sends commands with id-correlated replies;
+ * hands worker events to the element; and tears it all down when the
+ * element leaves the document.
+ *
+ * The canvas goes into the element's rendered container, so it waits for
+ * Lit's first render: `play()` may come before it (`autoplay`, or a call
+ * right after insertion), and a canvas made then would never be on screen.
+ *
+ * The audio output (an AudioContext with its worklet and the MessageChannel
+ * between worklet and worker) is made lazily and apart from the rest, so it
+ * never delays the first frame: on the first unmuted play, or on unmute.
+ * Until it is there the worker plays video on its own clock.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { PlayerErrorCode } from './player-errors.ts';
@@ -33,6 +41,7 @@ export class PlayerController implements ReactiveController {
   private gain: GainNode | null = null;
   private canvas: HTMLCanvasElement | null = null;
   private ready: Promise<void> | null = null;
+  private audioStarted = false;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   private volume = 1;
@@ -50,6 +59,12 @@ export class PlayerController implements ReactiveController {
 
   /** Nothing to do until the first play. */
   hostConnected(): void {}
+
+  /** Keeps the canvas in the container across renders (a render that replaced the container). */
+  hostUpdated(): void {
+    const c = this.canvas;
+    if (c !== null && c.parentElement !== this.container()) this.container()?.append(c);
+  }
 
   /** Leaving the document ends the worker, the audio and the canvas. */
   hostDisconnected(): void {
@@ -80,9 +95,20 @@ export class PlayerController implements ReactiveController {
     if (this.gain !== null) this.gain.gain.value = muted ? 0 : volume;
   }
 
-  /** Resumes the AudioContext (call from a user gesture: autoplay policies). */
-  resumeAudio(): void {
+  /**
+   * Makes the audio output, once, if there is none yet, and resumes it (call
+   * it from play() and on unmute: a user gesture satisfies autoplay policies).
+   * It never delays the video: the worker gets the output when it is ready.
+   */
+  startAudio(): void {
     if (this.audioContext?.state === 'suspended') void this.audioContext.resume().catch(() => {});
+    if (this.audioStarted) return;
+    this.audioStarted = true;
+    void this.ensure()
+      .then(() => this.setUpAudio())
+      .catch(() => {
+        /* disposed meanwhile, or reported by setUpAudio */
+      });
   }
 
   /** Ends everything; a later {@link ensure} starts afresh. */
@@ -97,6 +123,7 @@ export class PlayerController implements ReactiveController {
     this.canvas?.remove();
     this.canvas = null;
     this.ready = null;
+    this.audioStarted = false;
   }
 
   private send<T>(body: CommandBody): Promise<T> {
@@ -111,11 +138,7 @@ export class PlayerController implements ReactiveController {
   }
 
   private async setUp(): Promise<void> {
-    const canvas = document.createElement('canvas');
-    canvas.setAttribute('part', 'canvas');
-    this.container()?.append(canvas);
-    this.canvas = canvas;
-    const offscreen = canvas.transferControlToOffscreen();
+    // The worker loads while Lit renders.
     const worker = new Worker(new URL('./player-worker.ts', import.meta.url), { type: 'module', name: 'rtmp-player' });
     this.worker = worker;
     worker.onmessage = (ev: MessageEvent) => this.receive(ev.data as PlayerEvent);
@@ -123,16 +146,27 @@ export class PlayerController implements ReactiveController {
       ev.preventDefault();
       this.onEvent({ type: 'error', error: { code: PlayerErrorCode.WorkerError, message: `player worker failed: ${ev.message}`, fatal: true } });
     };
-    const { port, latencyMs } = await this.setUpAudio();
-    await this.send({ type: 'init', canvas: offscreen, audioPort: port, audioOutputLatencyMs: latencyMs });
+    await this.host.updateComplete;
+    if (this.worker !== worker) throw new PlayerCommandError('STOPPED', 'the player was disposed');
+    const container = this.container();
+    if (container === null) throw new PlayerCommandError('INVALID_STATE', 'the element has no video container');
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('part', 'canvas');
+    container.append(canvas);
+    this.canvas = canvas;
+    const offscreen = canvas.transferControlToOffscreen();
+    await this.send({ type: 'init', canvas: offscreen });
   }
 
-  /** The AudioContext, the worklet and its port to the worker; no audio (null) where that fails. */
-  private async setUpAudio(): Promise<{ port: MessagePort | null; latencyMs: number }> {
+  /** The AudioContext, the worklet and its port, handed to the worker; without audio (reported) where that fails. */
+  private async setUpAudio(): Promise<void> {
+    const worker = this.worker;
     try {
       const ctx = new AudioContext({ latencyHint: 'interactive' });
       this.audioContext = ctx;
+      if (ctx.state === 'suspended') void ctx.resume().catch(() => {});
       await ctx.audioWorklet.addModule(audioWorkletModuleUrl());
+      if (this.worker !== worker || this.audioContext !== ctx) return; // disposed meanwhile
       const node = new AudioWorkletNode(ctx, AUDIO_PROCESSOR_NAME, { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2] });
       const gain = ctx.createGain();
       gain.gain.value = this.muted ? 0 : this.volume;
@@ -140,11 +174,10 @@ export class PlayerController implements ReactiveController {
       this.gain = gain;
       const channel = new MessageChannel();
       node.port.postMessage({ port: channel.port1 }, [channel.port1]);
-      if (ctx.state === 'suspended') void ctx.resume().catch(() => {});
-      return { port: channel.port2, latencyMs: (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000 };
+      const c: PlayerCommand = { type: 'audio-output', audioPort: channel.port2, audioOutputLatencyMs: (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000 };
+      worker?.postMessage(c, commandTransfer(c));
     } catch (e) {
       this.onEvent({ type: 'error', error: { code: PlayerErrorCode.AudioUnavailable, message: `no audio output: ${String(e)}`, fatal: false } });
-      return { port: null, latencyMs: 0 };
     }
   }
 

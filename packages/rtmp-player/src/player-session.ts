@@ -16,10 +16,18 @@
  * NetStream.Play.PublishNotify when the stream is back). A network drop,
  * a bridge restart or 10 s without bytes while media flowed is: the
  * player reconnects with jittered, capped backoff ({@link backoffDelay}).
+ *
+ * Latency: the player steers its delay (live edge − playhead, the edge
+ * from {@link LiveEdge}) to a target, fixed or `auto`
+ * ({@link JitterEstimator}). It joins at the target: until the first frame
+ * is shown, decoded video and audio older than `live edge − target` are
+ * not presented (a server's GOP-cache burst is decoded through), and then
+ * {@link LatencyController} holds it there.
  */
 import { RtmpClient, RtmpError, RtmpErrorCode, backoffDelay, isRtmpError, parseRtmpUrl, type RtmpStatus, type RtmpTransport, type TransportHandlers } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
 import { AudioPipeline } from './audio-pipeline.ts';
+import { JitterEstimator } from './jitter-estimator.ts';
 import { LatencyController } from './latency-controller.ts';
 import { PlaybackClock } from './playback-clock.ts';
 import { PlayerErrorCode } from './player-errors.ts';
@@ -28,6 +36,7 @@ import { VideoPipeline } from './video-pipeline.ts';
 import {
   emptyStats,
   type AudioCapture,
+  type LatencySetting,
   type PlayerErrorInfo,
   type PlayerEvent,
   type PlayerState,
@@ -43,6 +52,12 @@ const DISCONTINUITY_BACK_MS = 1000;
 const DISCONTINUITY_FORWARD_MS = 10_000;
 /** Playing with no media for this long is buffering again, ms. */
 const UNDERRUN_MS = 1500;
+/** Joining, the first frame shown may be this much older than the join point (half a frame at 30 fps), ms. */
+const JOIN_SLACK_MS = 17;
+/** Lateness samples are taken only this long after playback started (the join burst is not jitter), ms. */
+const JITTER_SETTLE_MS = 1000;
+/** Slack for the audio path beyond the output latency (render quanta, messages), ms. */
+const AUDIO_SLACK_MS = 5;
 
 /** A transport wrapper that counts bytes and notes when the last one came. */
 class CountingTransport implements RtmpTransport {
@@ -108,7 +123,14 @@ export class PlayerSession {
   private readonly frames = new RateMeter(2);
   private readonly edge = new LiveEdge();
   private readonly clock = new PlaybackClock();
-  private readonly latency = new LatencyController({ targetMs: 500 });
+  private readonly latency = new LatencyController({ targetMs: 0 });
+  private readonly jitter = new JitterEstimator();
+  private latencySetting: LatencySetting = 'auto';
+  /** The largest lateness since the last housekeeping tick (one jitter sample per tick). */
+  private windowLateness = -Infinity;
+  private playingSince = NaN;
+  private audioOutputLatencyMs = 0;
+  private prebufferSent = NaN;
   private readonly video: VideoPipeline;
   private readonly audio: AudioPipeline;
   private presentTimer: ReturnType<typeof setTimeout> | undefined;
@@ -124,28 +146,37 @@ export class PlayerSession {
   constructor(
     private readonly post: (e: PlayerEvent) => void,
     canvas: OffscreenCanvas,
-    audioPort: MessagePort | null,
-    private readonly audioOutputLatencyMs: number,
   ) {
     this.video = new VideoPipeline(canvas, {
       presented: (w, h, pts) => this.onPresented(w, h, pts),
       resized: (width, height) => this.post({ type: 'video-size', width, height }),
       error: (e) => this.report(e),
       codec: (c) => (this.stats.videoCodec = c),
+      ready: () => this.presentSoon(),
     });
-    this.audio = new AudioPipeline(audioPort, {
+    this.audio = new AudioPipeline({
       error: (e) => this.report(e),
       codec: (c) => (this.stats.audioCodec = c),
     });
-    if (audioPort !== null) {
-      audioPort.onmessage = (e: MessageEvent) => this.onWorklet(e.data as WorkletEvent);
-    }
+  }
+
+  /**
+   * The audio output came up (the page makes it lazily). Audio joins at the
+   * current playhead; until now the clock ran on wall time.
+   */
+  attachAudio(port: MessagePort, outputLatencyMs: number): void {
+    this.audioOutputLatencyMs = outputLatencyMs;
+    this.prebufferSent = NaN;
+    port.onmessage = (e: MessageEvent) => this.onWorklet(e.data as WorkletEvent);
+    this.audio.attach(port);
+    this.audio.post({ type: 'flush' });
+    this.updatePrebuffer();
+    if (this.clock.started) this.audio.skipBefore(this.videoClock() + outputLatencyMs);
   }
 
   /** Starts playing `options` (or resumes, when paused on the same source). */
   play(options: PlayOptionsMessage): void {
-    this.latency.targetMs = options.latencyMs;
-    this.audio.post({ type: 'prebuffer', ms: Math.max(40, Math.min(200, options.latencyMs / 4)) });
+    this.setLatency(options.latency);
     const same = this.options !== null && this.options.src === options.src && this.options.bridge === options.bridge;
     this.options = options;
     // Already on it (like HTMLMediaElement.play() while playing): nothing to do.
@@ -193,10 +224,32 @@ export class PlayerSession {
     if (this.state !== 'idle') this.transition('stopped');
   }
 
-  /** Sets the target latency, ms. */
-  setLatency(ms: number): void {
-    this.latency.targetMs = ms;
-    if (this.options !== null) this.options.latencyMs = ms;
+  /** Sets the target delay: ms, or 'auto'. */
+  setLatency(latency: LatencySetting): void {
+    this.latencySetting = latency;
+    if (this.options !== null) this.options.latency = latency;
+    this.latency.targetMs = this.targetMs();
+    this.stats.targetLatencyMs = Math.round(this.latency.targetMs);
+    this.updatePrebuffer();
+  }
+
+  /**
+   * The target delay in force, ms: the setting, or auto's estimate, and
+   * never under what the audio path needs (one chunk and the output's
+   * latency) while audio plays.
+   */
+  private targetMs(): number {
+    const audio = this.audio.hasOutput && Number.isFinite(this.audio.newestMs);
+    const floor = audio ? this.audioOutputLatencyMs + this.audio.chunkMs + AUDIO_SLACK_MS : 0;
+    return this.latencySetting === 'auto' ? this.jitter.targetMs(floor) : Math.max(this.latencySetting, floor);
+  }
+
+  /** The worklet gathers this much before it starts (again, after running dry): half of what the target leaves it. */
+  private updatePrebuffer(): void {
+    const ms = Math.round(Math.max(5, Math.min(200, (this.latency.targetMs - this.audioOutputLatencyMs) / 2)));
+    if (ms === this.prebufferSent) return;
+    this.prebufferSent = ms;
+    this.audio.post({ type: 'prebuffer', ms });
   }
 
   /** The current picture as an image Blob. */
@@ -258,7 +311,7 @@ export class PlayerSession {
       try {
         await client.connect();
         if (gen !== this.gen) return;
-        await client.play(undefined, { bufferMs: o.latencyMs });
+        await client.play(undefined, { bufferMs: Math.max(100, Math.round(this.latency.targetMs)) });
         if (gen !== this.gen) return;
         this.connected = true;
         this.everConnected = true;
@@ -360,6 +413,7 @@ export class PlayerSession {
     this.state = to;
     this.stats.state = to;
     if (to === 'buffering') this.bufferingSince = performance.now();
+    if (to === 'playing') this.playingSince = performance.now();
     this.post({ type: 'state', state: to });
     this.post({ type: 'stats', stats: { ...this.stats } });
   }
@@ -399,6 +453,12 @@ export class PlayerSession {
     }
     this.newestTs = Number.isFinite(this.newestTs) ? Math.max(this.newestTs, ts) : ts;
     this.edge.arrived(ts, now);
+    if (this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS) {
+      // How late this arrived against the live edge, plus what it still needs before it can be shown.
+      const late = now - ts - this.edge.offset();
+      const extra = typeId === 9 ? (Number.isFinite(this.video.decodeMs) ? this.video.decodeMs : 0) : this.audioOutputLatencyMs + AUDIO_SLACK_MS;
+      if (typeId === 9 || (typeId === 8 && this.audio.hasOutput)) this.windowLateness = Math.max(this.windowLateness, late + extra);
+    }
     if (this.waitingFor !== null) {
       this.waitingFor = null;
       this.attempt = 0;
@@ -424,6 +484,8 @@ export class PlayerSession {
     this.latency.reset();
     this.edge.reset();
     this.newestTs = NaN;
+    this.playingSince = NaN;
+    this.windowLateness = -Infinity;
     this.setRate(1);
   }
 
@@ -446,19 +508,47 @@ export class PlayerSession {
   }
 
   private present(): void {
+    clearTimeout(this.presentTimer);
     this.presentTimer = undefined;
     if (this.state !== 'buffering' && this.state !== 'playing') return;
-    if (this.clock.started && !this.clock.audioDriven && Number.isFinite(this.video.newestMs)) this.clock.clamp(this.video.newestMs + 100);
+    // A video-only clock waits for media instead of running past it (a stall freezes, then resumes on time).
+    if (this.clock.started && !this.clock.audioDriven && Number.isFinite(this.video.newestMs)) this.clock.clamp(this.video.newestMs);
+    if (!this.video.hasDrawn) this.join();
     const wait = this.video.tick(this.videoClock());
     this.presentTimer = setTimeout(() => this.present(), wait);
+  }
+
+  /** A frame was decoded: present now if it is due, instead of at the next timer. */
+  private presentSoon(): void {
+    if (this.presentTimer !== undefined && (this.state === 'buffering' || this.state === 'playing')) this.present();
+  }
+
+  /**
+   * Before the first picture: where playback starts. Frames (and audio)
+   * before `live edge − target` are decoded through, not presented, so the
+   * first frame shown is live, even out of a GOP-cache burst.
+   */
+  private join(): void {
+    const off = this.edge.offset();
+    if (!Number.isFinite(off)) return;
+    let at = this.clock.started ? this.videoClock() : performance.now() - off - this.latency.targetMs;
+    if (Number.isFinite(this.video.newestMs)) at = Math.min(at, this.video.newestMs);
+    this.video.skipBefore(at - JOIN_SLACK_MS);
+    if (!this.clock.started) this.audio.skipBefore(at + this.audioOutputLatencyMs);
   }
 
   private onPresented(width: number, height: number, pts: number): void {
     this.stats.width = width;
     this.stats.height = height;
-    this.frames.add(1, performance.now());
-    // With no audio driving it, the first frame starts the (wall) clock.
-    if (!this.clock.started) this.clock.start(pts);
+    const now = performance.now();
+    this.frames.add(1, now);
+    if (!this.clock.started) {
+      // With no audio driving it, the first frame starts the (wall) clock;
+      // the audio joins there (its read head is the output latency ahead of what is heard).
+      this.clock.start(pts);
+      this.audio.skipBefore(pts + this.audioOutputLatencyMs);
+      this.audio.post({ type: 'skip-to', ptsMs: pts + this.audioOutputLatencyMs });
+    }
     if (this.state === 'buffering') this.transition('playing');
   }
 
@@ -487,8 +577,21 @@ export class PlayerSession {
     // Media stopped coming (a server that unpublishes silently, like
     // node-media-server, or a network hiccup): say so; the stall timer decides later.
     if (this.state === 'playing' && now - this.lastMediaAt > UNDERRUN_MS) this.transition('buffering');
+    if (this.windowLateness > -Infinity) {
+      this.jitter.add(this.windowLateness);
+      this.windowLateness = -Infinity;
+    }
+    this.latency.targetMs = this.targetMs();
+    this.updatePrebuffer();
     if (this.state === 'playing') this.controlLatency(now);
     if (++this.housekeepingCount % 2 === 0) this.emitStats(now);
+  }
+
+  /** How far the playhead (what is on screen) is behind the live edge, ms; NaN before both are known. */
+  private delayMs(now: number): number {
+    const off = this.edge.offset();
+    const t = this.videoClock();
+    return Number.isFinite(off) && Number.isFinite(t) ? now - off - t : NaN;
   }
 
   private bufferMs(): number {
@@ -498,18 +601,21 @@ export class PlayerSession {
   }
 
   private controlLatency(now: number): void {
-    const d = this.latency.update(now, this.bufferMs());
-    if (d.jump) {
-      const t = this.videoClock();
-      const key = this.video.dropToKeyframe(t);
-      // No video keyframe to land on: audio-only streams jump to the target behind the newest audio.
-      const to = key ?? (Number.isFinite(this.video.newestMs) ? undefined : this.newestTs - this.latency.targetMs);
-      if (to !== undefined) {
-        this.audio.post({ type: 'skip-to', ptsMs: to });
-        this.clock.jumpTo(to + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0));
-        this.stats.catchUps++;
-      }
-      return;
+    const delay = this.delayMs(now);
+    if (!Number.isFinite(delay)) return;
+    const d = this.latency.update(now, delay);
+    if (d.action === 'jump') {
+      // Forward: video lands on a keyframe and decodes through to the target, unseen; audio skips there.
+      const want = this.videoClock() + d.byMs;
+      const to = this.video.seek(want) ?? want;
+      this.audio.post({ type: 'skip-to', ptsMs: to + this.audioOutputLatencyMs });
+      this.clock.jumpTo(to + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0));
+      this.stats.catchUps++;
+    } else if (d.action === 'hold') {
+      // Back: stand still for the deficit (the audio holds its read head; a wall clock steps back).
+      if (this.clock.audioDriven) this.audio.post({ type: 'hold', ms: d.byMs });
+      else this.clock.jumpTo(this.clock.now() - d.byMs);
+      this.stats.catchUps++;
     }
     this.setRate(d.rate);
   }
@@ -526,12 +632,15 @@ export class PlayerSession {
     s.bitrateKbps = Math.round((this.bytes.rate(now) * 8) / 1000);
     s.fps = Math.round(this.frames.rate(now) * 10) / 10;
     s.framesDecoded = this.video.framesDecoded;
+    s.framesShown = this.video.framesPresented;
     s.framesDropped = this.video.framesDropped;
+    s.framesSkipped = this.video.framesSkipped;
     s.bufferMs = Math.round(this.bufferMs());
-    const off = this.edge.offset();
-    const t = this.videoClock();
-    // How long ago the media on screen arrived: wall now − (its timestamp + the live edge's offset).
-    s.latencyMs = Number.isFinite(off) && Number.isFinite(t) ? Math.max(0, Math.round(now - (t + off) + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0))) : 0;
+    const delay = this.delayMs(now);
+    s.playerDelayMs = Number.isFinite(delay) ? Math.max(0, Math.round(delay)) : 0;
+    s.targetLatencyMs = Math.round(this.latency.targetMs);
+    // With audio as the clock: how far from the audible audio pictures go up.
+    s.avSyncMs = this.clock.audioDriven && Number.isFinite(this.video.syncErrorMs) ? Math.round(this.video.syncErrorMs) : 0;
     s.playbackRate = this.rate;
     this.post({ type: 'stats', stats: { ...s } });
   }

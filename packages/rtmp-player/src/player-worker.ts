@@ -38,7 +38,7 @@ scope.onmessage = (ev: MessageEvent) => {
   switch (c.type) {
     case 'init':
       session?.dispose();
-      session = new PlayerSession(post, c.canvas, c.audioPort, c.audioOutputLatencyMs);
+      session = new PlayerSession(post, c.canvas);
       reply(c.id, () => undefined);
       break;
     case 'play':
@@ -51,7 +51,10 @@ scope.onmessage = (ev: MessageEvent) => {
       reply(c.id, () => need().stop());
       break;
     case 'set-latency':
-      session?.setLatency(c.latencyMs);
+      session?.setLatency(c.latency);
+      break;
+    case 'audio-output':
+      session?.attachAudio(c.audioPort, c.audioOutputLatencyMs);
       break;
     case 'snapshot':
       reply(c.id, () => need().snapshot(c.mimeType, c.quality));

@@ -4,10 +4,17 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { PlayerController } from './player-controller.ts';
-import { emptyStats, type AudioCapture, type PlayerErrorInfo, type PlayerEvent, type PlayerState, type PlayerStats } from './worker-protocol.ts';
+import { emptyStats, type AudioCapture, type LatencySetting, type PlayerErrorInfo, type PlayerEvent, type PlayerState, type PlayerStats } from './worker-protocol.ts';
 
-/** Default target live latency, ms. */
-export const DEFAULT_LATENCY_MS = 500;
+/** The default `latency`: adaptive. */
+export const DEFAULT_LATENCY: LatencySetting = 'auto';
+
+/** Reads a `latency` value: 'auto', or a number of ms ≥ 0; anything else is 'auto'. */
+export function parseLatency(value: unknown): LatencySetting {
+  if (value === 'auto' || value === null || value === undefined || value === '') return 'auto';
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : 'auto';
+}
 
 /** `statechange` detail. */
 export interface RtmpPlayerStateDetail {
@@ -117,11 +124,16 @@ export class RtmpPlayerElement extends LitElement {
   /** Shows play/pause, mute, volume, fullscreen and a stats overlay. */
   @property({ type: Boolean, reflect: true }) controls = false;
   /**
-   * Target live latency, ms: with more media buffered than this the player
-   * plays a little faster; with more than twice this plus a second it drops
-   * to the newest keyframe.
+   * The player's target delay (arrival → on screen, `stats.playerDelayMs`):
+   * `auto` (the default) follows the measured arrival jitter plus a margin,
+   * near the floor on a good link and higher on a jittery one; a number of
+   * ms fixes it (`0`: as low as the stream allows). The player joins at the
+   * target (a server's GOP-cache burst is decoded through, not shown) and
+   * holds it in both directions: a little faster or slower within 2 s, a
+   * jump forward or a short hold beyond that.
    */
-  @property({ type: Number, reflect: true }) latency = DEFAULT_LATENCY_MS;
+  @property({ reflect: true, converter: { fromAttribute: (v: string | null) => parseLatency(v), toAttribute: (v: LatencySetting) => String(v) } })
+  latency: LatencySetting = DEFAULT_LATENCY;
   /** Output volume, 0..1. */
   @property({ type: Number }) volume = 1;
 
@@ -147,13 +159,13 @@ export class RtmpPlayerElement extends LitElement {
   /** Starts (or resumes) playback of `src` through `bridge`. Resolves once the worker has the command. */
   async play(): Promise<void> {
     this.playing = true;
-    this.player.resumeAudio();
+    if (!this.muted) this.player.startAudio();
     await this.player.command({
       type: 'play',
       options: {
         src: this.src,
         bridge: this.bridge,
-        latencyMs: this.latencyMs(),
+        latency: parseLatency(this.latency),
         noMediaTimeoutMs: 10_000,
         stallTimeoutMs: 10_000,
       },
@@ -198,8 +210,11 @@ export class RtmpPlayerElement extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('muted') || changed.has('volume')) this.player.setVolume(this.volume, this.muted);
-    if (changed.has('latency') && changed.get('latency') !== undefined) this.player.notify({ type: 'set-latency', latencyMs: this.latencyMs() });
+    if (changed.has('muted') || changed.has('volume')) {
+      this.player.setVolume(this.volume, this.muted);
+      if (!this.muted && this.playing) this.player.startAudio();
+    }
+    if (changed.has('latency') && changed.get('latency') !== undefined) this.player.notify({ type: 'set-latency', latency: parseLatency(this.latency) });
     const sourceChanged = (changed.has('src') && changed.get('src') !== undefined) || (changed.has('bridge') && changed.get('bridge') !== undefined);
     if (sourceChanged && this.isConnected) {
       if (this.playing) void this.play().catch(() => {});
@@ -215,8 +230,8 @@ export class RtmpPlayerElement extends LitElement {
       ${this.controls
         ? html`${this.showStats
               ? html`<div class="stats" part="stats">${`${s.state}  ${s.width}×${s.height} ${s.videoCodec} ${s.audioCodec}
-${s.fps} fps  ${s.bitrateKbps} kbit/s  decoded ${s.framesDecoded} dropped ${s.framesDropped}
-latency ${s.latencyMs} ms  buffer ${s.bufferMs} ms  rate ${s.playbackRate}  reconnects ${s.reconnects}`}</div>`
+${s.fps} fps  ${s.bitrateKbps} kbit/s  shown ${s.framesShown} dropped ${s.framesDropped} skipped ${s.framesSkipped}
+delay ${s.playerDelayMs} ms (target ${s.targetLatencyMs})  buffer ${s.bufferMs} ms  rate ${s.playbackRate}  reconnects ${s.reconnects}`}</div>`
               : nothing}
             <div class="controls" part="controls">
               <button part="button" aria-label=${this.playing ? 'Pause' : 'Play'} @click=${this.togglePlay}>${this.playing ? '❚❚' : '▶'}</button>
@@ -236,11 +251,6 @@ latency ${s.latencyMs} ms  buffer ${s.bufferMs} ms  rate ${s.playbackRate}  reco
               <button part="button" aria-label="Fullscreen" @click=${this.toggleFullscreen}>⛶</button>
             </div>`
         : nothing}`;
-  }
-
-  private latencyMs(): number {
-    const l = Number(this.latency);
-    return Number.isFinite(l) && l >= 0 ? l : DEFAULT_LATENCY_MS;
   }
 
   private togglePlay = (): void => {

@@ -4,8 +4,14 @@
  * OffscreenCanvas, each frame drawn when the playback clock reaches it.
  *
  * Encoded samples wait in the queue, not in the decoder, so that a catch-up
- * can drop them undecoded (to the newest keyframe), and so the decoder holds
- * only a handful of frames (decoders stall when the page keeps too many).
+ * can drop them undecoded (to a keyframe), and so the decoder holds only a
+ * handful of frames (decoders stall when the page keeps too many). How many
+ * frames are decoded ahead is bounded where they are fed (at most
+ * {@link DECODE_AHEAD_MS} ahead of the clock and {@link MAX_DECODED} frames),
+ * never by trimming: a decoded frame is not shown only when it is late at
+ * its presentation time (`framesDropped`), or when it was never meant to be
+ * shown (`framesSkipped`: decoded through to reach the live edge when joining
+ * a GOP-cache burst or after a jump, or forgotten in a flush).
  * Configuration changes (new SPS/PPS, a new resolution) travel in the queue
  * as markers, so frames before them still decode with the old configuration.
  *
@@ -21,12 +27,16 @@ import { RtmpError, RtmpErrorCode, parseVideoTag, videoDecoderConfigFromSequence
 export const MAX_ENCODED_SAMPLES = 900;
 /** Encoded bytes queued past this are dropped likewise. */
 export const MAX_ENCODED_BYTES = 48 * 1024 * 1024;
-/** Decoded frames held (decoder output not yet drawn) at most. */
-const MAX_DECODED = 6;
+/** Decoded frames held (decoder output not yet drawn) before feeding pauses. */
+export const MAX_DECODED = 8;
 /** Chunks inside the decoder at most. */
 const MAX_DECODE_QUEUE = 4;
-/** Decode samples whose dts is at most this far ahead of the clock, ms (B-frame reorder needs some). */
-const DECODE_AHEAD_MS = 600;
+/**
+ * Decode samples whose dts is at most this far ahead of the clock, ms: a
+ * few frames of slack for decode time and B-frame reordering, while the
+ * rest of the buffer stays encoded (small, and droppable to a keyframe).
+ */
+export const DECODE_AHEAD_MS = 150;
 
 type QueueItem =
   | { kind: 'config'; config: VideoDecoderConfigLike }
@@ -42,6 +52,8 @@ export interface VideoPipelineHooks {
   error(e: RtmpError): void;
   /** The codec string in use changed. */
   codec(codec: string): void;
+  /** A decoded frame is waiting to be presented (it may be due now). */
+  ready(): void;
 }
 
 type HwMode = 'prefer-hardware' | 'prefer-software' | 'no-preference';
@@ -51,8 +63,10 @@ const HW_ORDER: readonly HwMode[] = ['prefer-hardware', 'prefer-software', 'no-p
 export class VideoPipeline {
   /** Frames output by the decoder. */
   framesDecoded = 0;
-  /** Frames not shown: late, or skipped undecoded. */
+  /** Frames that should have been shown but were not: late at their time, or lost to a queue overflow. */
   framesDropped = 0;
+  /** Frames never meant to be shown: decoded through to the live edge (join, jump), or forgotten in a flush. */
+  framesSkipped = 0;
   /** Frames drawn. */
   framesPresented = 0;
 
@@ -69,6 +83,12 @@ export class VideoPipeline {
   private readonly ctx: OffscreenCanvasRenderingContext2D | null;
   private drawnAny = false;
   private epoch = 0;
+  /** Decoded frames before this pts are not shown (see {@link skipBefore}). */
+  private skipBeforeMs = -Infinity;
+  /** When each in-flight chunk was handed to the decoder, by timestamp (µs), for the decode time. */
+  private readonly decodeStarted = new Map<number, number>();
+  private decodeMsEwma = NaN;
+  private syncErrorEwma = NaN;
 
   constructor(
     private readonly canvas: OffscreenCanvas,
@@ -93,6 +113,26 @@ export class VideoPipeline {
   /** True once a frame was drawn since the last reset. */
   get hasDrawn(): boolean {
     return this.drawnAny;
+  }
+
+  /** Smoothed (pts − clock) when frames are drawn, ms: how early (+) or late (−) against the clock pictures go up; NaN before any. */
+  get syncErrorMs(): number {
+    return this.syncErrorEwma;
+  }
+
+  /** Smoothed time from decode() to the frame's output, ms (NaN before any). */
+  get decodeMs(): number {
+    return this.decodeMsEwma;
+  }
+
+  /**
+   * Frames with a pts before `ptsMs` are decoded but not shown: how the
+   * player reaches the live edge without showing stale pictures when it
+   * joins a GOP-cache burst or jumps forward. The first frame shown is the
+   * first one at or after it.
+   */
+  skipBefore(ptsMs: number): void {
+    this.skipBeforeMs = ptsMs;
   }
 
   /** Takes one video message (RTMP timestamp `ts`). The payload is read now, not kept. */
@@ -122,41 +162,67 @@ export class VideoPipeline {
     this.queue.push({ kind: 'sample', dts: ts, pts, key: tag.keyframe, data });
     this.queuedBytes += data.byteLength;
     this.newestTs = Number.isFinite(this.newestTs) ? Math.max(this.newestTs, ts) : ts;
-    if (this.queue.length > MAX_ENCODED_SAMPLES || this.queuedBytes > MAX_ENCODED_BYTES) this.dropToKeyframe(-Infinity, true);
+    if (this.queue.length > MAX_ENCODED_SAMPLES || this.queuedBytes > MAX_ENCODED_BYTES) this.overflow();
   }
 
   /**
-   * Catch-up: drops queued samples before the newest keyframe (if it is
-   * later than `afterMs`) and every decoded frame. Returns that keyframe's
-   * pts, or undefined when there is none to jump to.
+   * Jumps forward to `ptsMs`: queued samples before the last keyframe at or
+   * before it are dropped undecoded, the frames from there to `ptsMs` are
+   * decoded without being shown, and what is already decoded is forgotten.
+   * Returns the pts of the first frame that will be shown: `ptsMs`, or the
+   * next keyframe when none is at or before it (the jump lands a little
+   * further), or undefined when there is no video to jump through.
    */
-  dropToKeyframe(afterMs: number, overflow = false): number | undefined {
-    let k = -1;
-    for (let i = this.queue.length - 1; i >= 0; i--) {
+  seek(ptsMs: number): number | undefined {
+    let last = -1; // the last keyframe at or before ptsMs
+    let next = -1; // the first keyframe after it
+    let any = false;
+    for (let i = 0; i < this.queue.length; i++) {
       const q = this.queue[i]!;
-      if (q.kind === 'sample' && q.key && q.pts > afterMs) {
-        k = i;
-        break;
-      }
+      if (q.kind !== 'sample') continue;
+      any = true;
+      if (q.key && q.pts <= ptsMs) last = i;
+      else if (q.key && next < 0) next = i;
     }
-    if (k < 0 && !overflow) return undefined;
-    // Overflow without a keyframe: drop everything, wait for the next one.
-    const cut = k < 0 ? this.queue.length : k;
+    if (!any) return undefined;
+    let to = ptsMs;
+    if (last >= 0) this.dropQueued(last);
+    else if (this.needKeyframe) {
+      // The queue's head cannot be decoded without its keyframe: land on the next one.
+      const n = this.queue[next];
+      if (n === undefined || n.kind !== 'sample') return undefined;
+      to = n.pts;
+      this.dropQueued(next);
+    }
+    // (Otherwise the decoder is inside a GOP: decode on from the head.)
+    this.skipDecoded();
+    this.skipBeforeMs = to;
+    return to;
+  }
+
+  /** Drops the queue's samples before index `cut` (undecoded, counted as skipped), keeping the newest config among them. */
+  private dropQueued(cut: number): void {
     let config: QueueItem | undefined;
     for (let i = 0; i < cut; i++) {
       const q = this.queue[i]!;
       if (q.kind === 'config') config = q;
       else {
-        this.framesDropped++;
+        this.framesSkipped++;
         this.queuedBytes -= q.data.byteLength;
       }
     }
     this.queue.splice(0, cut);
     if (config !== undefined) this.queue.unshift(config);
-    this.dropDecoded();
-    const key = k < 0 ? undefined : this.queue.find((q) => q.kind === 'sample');
-    if (k < 0) this.needKeyframe = true;
-    return key?.kind === 'sample' ? key.pts : undefined;
+  }
+
+  /** Overflow: everything queued goes (a real loss), and decoding waits for the next keyframe. */
+  private overflow(): void {
+    for (const q of this.queue) if (q.kind === 'sample') this.framesDropped++;
+    const config = this.lastConfig();
+    this.queue = [];
+    if (config !== null && config !== this.current) this.queue.push({ kind: 'config', config });
+    this.queuedBytes = 0;
+    this.needKeyframe = true;
   }
 
   /**
@@ -179,11 +245,12 @@ export class VideoPipeline {
     // The configuration is re-applied from the queue; the old decoder's pending output is dropped.
     this.current = null;
     this.queuedBytes = 0;
-    this.dropDecoded();
+    this.skipDecoded();
     this.closeDecoder();
     this.needKeyframe = true;
     this.newestTs = NaN;
     this.drawnAny = false;
+    this.skipBeforeMs = -Infinity;
   }
 
   /** Draws the current picture into a Blob (snapshot). */
@@ -198,7 +265,7 @@ export class VideoPipeline {
   close(): void {
     this.queue = [];
     this.queuedBytes = 0;
-    this.dropDecoded();
+    this.skipDecoded();
     this.closeDecoder();
   }
 
@@ -210,16 +277,17 @@ export class VideoPipeline {
     return this.current;
   }
 
-  private dropDecoded(): void {
+  private skipDecoded(): void {
     for (const f of this.decoded) {
       f.close();
-      this.framesDropped++;
+      this.framesSkipped++;
     }
     this.decoded = [];
   }
 
   private closeDecoder(): void {
     this.epoch++;
+    this.decodeStarted.clear();
     const d = this.decoder;
     this.decoder = null;
     if (d !== null && d.state !== 'closed') d.close();
@@ -249,12 +317,14 @@ export class VideoPipeline {
       this.queue.shift();
       this.queuedBytes -= head.data.byteLength;
       if (this.needKeyframe && !head.key) {
-        this.framesDropped++;
+        this.framesSkipped++;
         continue;
       }
       this.needKeyframe = false;
       try {
-        d.decode(new EncodedVideoChunk({ type: head.key ? 'key' : 'delta', timestamp: Math.round(head.pts * 1000), data: head.data }));
+        const timestamp = Math.round(head.pts * 1000);
+        if (this.decodeStarted.size < 64) this.decodeStarted.set(timestamp, performance.now());
+        d.decode(new EncodedVideoChunk({ type: head.key ? 'key' : 'delta', timestamp, data: head.data }));
       } catch (e) {
         // A decode() that throws (DataError: not a keyframe after configure...) is not fatal.
         this.hooks.error(new RtmpError(RtmpErrorCode.FlvInvalid, `video decode failed: ${String(e)}`, { fatal: false, cause: e }));
@@ -267,7 +337,7 @@ export class VideoPipeline {
     const q = this.queue.shift();
     if (q?.kind === 'sample') {
       this.queuedBytes -= q.data.byteLength;
-      this.framesDropped++;
+      this.framesSkipped++;
     }
   }
 
@@ -367,13 +437,22 @@ export class VideoPipeline {
       return;
     }
     this.framesDecoded++;
+    const started = this.decodeStarted.get(frame.timestamp);
+    if (started !== undefined) {
+      this.decodeStarted.delete(frame.timestamp);
+      const ms = performance.now() - started;
+      this.decodeMsEwma = Number.isNaN(this.decodeMsEwma) ? ms : this.decodeMsEwma + (ms - this.decodeMsEwma) / 16;
+    }
+    if (frame.timestamp / 1000 < this.skipBeforeMs) {
+      // Decoded through to reach the live edge: never shown, never held.
+      frame.close();
+      this.framesSkipped++;
+      return;
+    }
     // Decoders output in presentation order; keep it sorted anyway (cheap, tiny list).
     this.decoded.push(frame);
     if (this.decoded.length > 1) this.decoded.sort((a, b) => a.timestamp - b.timestamp);
-    while (this.decoded.length > MAX_DECODED + 2) {
-      this.decoded.shift()!.close();
-      this.framesDropped++;
-    }
+    this.hooks.ready();
   }
 
   private present(clockMs: number): number {
@@ -394,6 +473,7 @@ export class VideoPipeline {
     const due = f.timestamp / 1000 - clockMs;
     if (due <= 2) {
       this.decoded.shift();
+      this.syncErrorEwma = Number.isNaN(this.syncErrorEwma) ? due : this.syncErrorEwma + (due - this.syncErrorEwma) / 16;
       this.draw(f);
       const next = this.decoded[0];
       return next === undefined ? 5 : Math.max(1, Math.min(20, next.timestamp / 1000 - clockMs));

@@ -16,22 +16,39 @@ export interface PlayerStats {
   bytesReceived: number;
   /** Receive bitrate over the last second or so, kbit/s. */
   bitrateKbps: number;
-  /** Frames presented per second, over the last second or so. */
+  /** Frames shown per second, over the last second or so. */
   fps: number;
   framesDecoded: number;
-  /** Frames decoded but not shown (late), or skipped undecoded to catch up. */
+  /** Frames drawn on the canvas. */
+  framesShown: number;
+  /** Frames that should have been shown but were not: late at their presentation time, or lost to a queue overflow. A quiet machine shows 0. */
   framesDropped: number;
+  /**
+   * Frames never meant to be shown: decoded (or dropped undecoded) to reach
+   * the live edge when joining a server's GOP-cache burst or jumping
+   * forward, or forgotten on pause, unpublish or a discontinuity.
+   */
+  framesSkipped: number;
   width: number;
   height: number;
   /** WebCodecs codec strings, '' until known. */
   videoCodec: string;
   audioCodec: string;
-  /** Estimated live latency: how long ago the shown media arrived at the player, plus output latency. */
-  latencyMs: number;
+  /**
+   * The player's own delay, ms: from the moment media arrives at the player
+   * to the moment it is on screen (buffer, decoding, output), for the
+   * earliest-arriving media. Not glass to glass: capture, encoding, the
+   * publisher's upload, the server and the bridge come before it.
+   */
+  playerDelayMs: number;
+  /** The delay the player steers `playerDelayMs` to, ms: the `latency` attribute, or what `auto` chose. */
+  targetLatencyMs: number;
+  /** Video shown minus audio heard, ms (positive: the picture is ahead); 0 without audio. */
+  avSyncMs: number;
   /** Media received but not yet played (newest received timestamp − playhead). */
   bufferMs: number;
   reconnects: number;
-  /** Times the latency controller jumped forward (dropped to a keyframe). */
+  /** Times the latency controller jumped forward or held still to reach its target. */
   catchUps: number;
   /** The current playback rate the latency controller asked for. */
   playbackRate: number;
@@ -45,12 +62,16 @@ export function emptyStats(state: PlayerState = 'idle'): PlayerStats {
     bitrateKbps: 0,
     fps: 0,
     framesDecoded: 0,
+    framesShown: 0,
     framesDropped: 0,
+    framesSkipped: 0,
     width: 0,
     height: 0,
     videoCodec: '',
     audioCodec: '',
-    latencyMs: 0,
+    playerDelayMs: 0,
+    targetLatencyMs: 0,
+    avSyncMs: 0,
     bufferMs: 0,
     reconnects: 0,
     catchUps: 0,
@@ -58,14 +79,17 @@ export function emptyStats(state: PlayerState = 'idle'): PlayerStats {
   };
 }
 
+/** The `latency` setting: a fixed target delay in ms, or 'auto'. */
+export type LatencySetting = number | 'auto';
+
 /** Options of one play(). */
 export interface PlayOptionsMessage {
   /** rtmp:// or rtmps:// URL, app and stream name. */
   src: string;
   /** ws:// or wss:// bridge URL. */
   bridge: string;
-  /** Target live latency, ms. */
-  latencyMs: number;
+  /** Target player delay, ms, or 'auto' (adaptive: follows the measured arrival jitter). */
+  latency: LatencySetting;
   /** With no media this long after play starts, report STREAM_NOT_FOUND (not fatal), ms. */
   noMediaTimeoutMs: number;
   /** With no bytes this long while media flows, treat the connection as stalled, ms. */
@@ -79,15 +103,13 @@ export type PlayerCommand =
       id: number;
       /** The canvas the worker draws into (transferred). */
       canvas: OffscreenCanvas;
-      /** The port to the audio worklet (transferred), or null with no audio output. */
-      audioPort: MessagePort | null;
-      /** Audio output latency (AudioContext base + output latency), ms: video is delayed by it. */
-      audioOutputLatencyMs: number;
     }
   | { type: 'play'; id: number; options: PlayOptionsMessage }
   | { type: 'pause'; id: number }
   | { type: 'stop'; id: number }
-  | { type: 'set-latency'; latencyMs: number }
+  | { type: 'set-latency'; latency: LatencySetting }
+  /** The audio output came up after init (it is created lazily): the worklet's port and its output latency. */
+  | { type: 'audio-output'; audioPort: MessagePort; audioOutputLatencyMs: number }
   | { type: 'snapshot'; id: number; mimeType: string; quality?: number }
   /** Diagnostics: the next `durationMs` of decoded audio, channel 0, at its own sample rate. */
   | { type: 'capture-audio'; id: number; durationMs: number };
@@ -134,8 +156,10 @@ export type WorkletCommand =
   | { type: 'flush' }
   /** Playback rate for catching up (1 = normal). */
   | { type: 'rate'; rate: number }
-  /** Drop queued audio before `ptsMs` (catch-up jump). */
+  /** Drop queued audio before `ptsMs` (joining, a catch-up jump), with a short crossfade. */
   | { type: 'skip-to'; ptsMs: number }
+  /** Stand still for `ms` (silence, read head held) to let the delay grow to its target; fades out and in. */
+  | { type: 'hold'; ms: number }
   /** How much audio to gather before starting (and after an underrun), ms. */
   | { type: 'prebuffer'; ms: number }
   /** Output gain (0 when muted). */
@@ -156,6 +180,7 @@ export type WorkletEvent = {
 
 /** Transferable parts of a command, for postMessage. */
 export function commandTransfer(c: PlayerCommand): Transferable[] {
-  if (c.type === 'init') return c.audioPort === null ? [c.canvas] : [c.canvas, c.audioPort];
+  if (c.type === 'init') return [c.canvas];
+  if (c.type === 'audio-output') return [c.audioPort];
   return [];
 }

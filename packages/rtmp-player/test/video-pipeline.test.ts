@@ -14,6 +14,8 @@ type Hw = 'prefer-hardware' | 'prefer-software' | 'no-preference';
 class FakeDecoder {
   static instances: FakeDecoder[] = [];
   static supported: (c: VideoDecoderConfig) => boolean = () => true;
+  /** Output each decoded chunk as a frame, a task later (a decoder that keeps up). */
+  static outputs = false;
   static isConfigSupported(c: VideoDecoderConfig) {
     return Promise.resolve({ supported: FakeDecoder.supported(c), config: c });
   }
@@ -30,6 +32,8 @@ class FakeDecoder {
   }
   decode(chunk: { type: string; timestamp: number }) {
     this.chunks.push(chunk);
+    // Like a real decoder, frames come out a task later, after the feeder handed it what it would.
+    if (FakeDecoder.outputs) setTimeout(() => this.state === 'configured' && this.init.output(new FakeFrame(chunk.timestamp)), 0);
   }
   close() {
     this.state = 'closed';
@@ -37,6 +41,18 @@ class FakeDecoder {
   fail(name: string) {
     this.state = 'closed';
     this.init.error(Object.assign(new Error(name), { name }) as unknown as DOMException);
+  }
+}
+
+class FakeFrame {
+  static open = 0;
+  displayWidth = 640;
+  displayHeight = 360;
+  constructor(readonly timestamp: number) {
+    FakeFrame.open++;
+  }
+  close() {
+    FakeFrame.open--;
   }
 }
 
@@ -56,8 +72,9 @@ function fakeCanvas(): OffscreenCanvas {
 
 function pipeline() {
   const errors: RtmpError[] = [];
-  const p = new VideoPipeline(fakeCanvas(), { presented() {}, resized() {}, error: (e) => errors.push(e), codec() {} });
-  return { p, errors };
+  const shown: number[] = [];
+  const p = new VideoPipeline(fakeCanvas(), { presented: (_w, _h, pts) => shown.push(pts), resized() {}, error: (e) => errors.push(e), codec() {}, ready() {} });
+  return { p, errors, shown };
 }
 
 const seq = () => buildAvcSequenceHeaderTag(X264_HIGH_640X360_AVCC);
@@ -67,6 +84,8 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 beforeEach(() => {
   FakeDecoder.instances = [];
   FakeDecoder.supported = () => true;
+  FakeDecoder.outputs = false;
+  FakeFrame.open = 0;
   g.VideoDecoder = FakeDecoder;
   g.EncodedVideoChunk = FakeChunk;
 });
@@ -92,7 +111,9 @@ describe('VideoPipeline', () => {
     expect(d.config?.codec).toBe('avc1.64001E');
     expect(d.config?.hardwareAcceleration).toBe('prefer-hardware');
     expect(d.chunks.map((c) => c.type)).toEqual(['key', 'delta']);
-    expect(p.framesDropped).toBe(2);
+    // Never meant to be shown (nothing decodes before a keyframe): skipped, not dropped.
+    expect(p.framesSkipped).toBe(2);
+    expect(p.framesDropped).toBe(0);
   });
 
   it('falls back to prefer-software when hardware cannot decode the config', async () => {
@@ -134,7 +155,7 @@ describe('VideoPipeline', () => {
     await feed(p, [true, false, false]);
     expect(errors.map((e) => [e.code, e.fatal])).toEqual([['CODEC_UNSUPPORTED', false]]);
     expect(FakeDecoder.instances.every((d) => d.chunks.length === 0)).toBe(true);
-    expect(p.framesDropped).toBe(3);
+    expect(p.framesSkipped).toBe(3);
   });
 
   it('a new sequence header (new resolution) reconfigures; the same one again does not', async () => {
@@ -147,13 +168,68 @@ describe('VideoPipeline', () => {
     expect(FakeDecoder.instances.length).toBe(n);
   });
 
-  it('catch-up drops queued samples before the newest keyframe', () => {
+  it('a jump lands on the last keyframe at or before the target, dropping what is before it undecoded', () => {
     const { p } = pipeline();
     p.push(seq(), 0);
-    [true, false, false, true, false].forEach((k, i) => p.push(frame(k), i * 33));
-    expect(p.dropToKeyframe(0)).toBe(99);
-    expect(p.framesDropped).toBe(3);
-    expect(p.dropToKeyframe(200)).toBeUndefined();
+    [true, false, false, true, false, false].forEach((k, i) => p.push(frame(k), i * 33));
+    expect(p.seek(140)).toBe(140);
+    expect(p.framesSkipped).toBe(3);
+    expect(p.framesDropped).toBe(0);
+  });
+
+  it('a jump with no keyframe at or before the target, before decoding started, lands on the next keyframe', () => {
+    const { p } = pipeline();
+    p.push(seq(), 0);
+    [false, false, true, false].forEach((k, i) => p.push(frame(k), i * 33));
+    expect(p.seek(10)).toBe(66);
+    expect(p.seek(500)).toBe(500); // on the keyframe at 66 now: decode through
+  });
+
+  it('a jump with no video queued does nothing', () => {
+    const { p } = pipeline();
+    expect(p.seek(100)).toBeUndefined();
+  });
+
+  it('shows every frame of a steady stream at a 500 ms target: none dropped to trim a queue', async () => {
+    FakeDecoder.outputs = true;
+    const { p, shown } = pipeline();
+    p.push(seq(), 0);
+    // 20 s at 30 fps, arriving on time; the clock runs 500 ms behind the newest frame.
+    const period = 1000 / 30;
+    for (let i = 0; i < 600; i++) {
+      const ts = Math.round(i * period);
+      p.push(frame(i % 30 === 0), ts);
+      for (let step = 0; step < 4; step++) {
+        const clock = ts - 500 + (step * period) / 4;
+        p.tick(clock);
+        await flush();
+        p.tick(clock);
+      }
+    }
+    expect(p.framesDropped).toBe(0);
+    expect(p.framesSkipped).toBe(0);
+    // All but the last 500 ms (still queued) were shown, in order.
+    expect(shown.length).toBeGreaterThanOrEqual(600 - 16);
+    expect(shown).toEqual([...shown].sort((a, b) => a - b));
+    p.close();
+    expect(FakeFrame.open).toBe(0);
+  });
+
+  it('joining: frames before the join point are decoded through, unseen; the first one shown is at the join point', async () => {
+    FakeDecoder.outputs = true;
+    const { p, shown } = pipeline();
+    p.push(seq(), 0);
+    // A GOP-cache burst: a keyframe and 1.5 s of frames at once.
+    for (let i = 0; i < 45; i++) p.push(frame(i === 0), Math.round((i * 1000) / 30));
+    p.skipBefore(1300);
+    for (let k = 0; k < 30; k++) {
+      p.tick(NaN);
+      await flush();
+    }
+    expect(shown[0]).toBeGreaterThanOrEqual(1300);
+    expect(shown[0]).toBeLessThan(1300 + 34);
+    expect(p.framesSkipped).toBe(39);
+    expect(p.framesDropped).toBe(0);
   });
 
   it('bounds the encoded queue', () => {

@@ -1,0 +1,89 @@
+/**
+ * `latency="auto"`: an adaptive jitter buffer in the spirit of WebRTC's.
+ * The target delay follows how late media arrives, plus a margin:
+ *
+ * - every media message's **lateness** is its arrival time minus where the
+ *   live edge says it should have arrived (`arrival − (ts + edge offset)`,
+ *   see `LiveEdge`), plus what it still needs before it can be shown
+ *   (decoding; for audio also the output's latency). The player adds the
+ *   largest lateness of each 250 ms as one sample, so a stall's backlog
+ *   (very late, all at once) counts once, not once per message;
+ * - samples go into a histogram that forgets (each sample weighs a little
+ *   less than the one after it: a half-life of {@link HALF_LIFE_SAMPLES}),
+ *   and the target is its {@link QUANTILE} quantile plus {@link MARGIN_MS}:
+ *   about the second-worst quarter-second of the last 20 s or so;
+ * - so on loopback it lands near the floor (a few ms of jitter and decode),
+ *   on a jittery or bursty link it rises at once when media comes late
+ *   (a stall's backlog arrives very late), and it decays slowly, over tens
+ *   of seconds, once the link is calm again.
+ *
+ * Pure and bounded (a fixed histogram), so it is unit tested in Node.
+ */
+
+/** Histogram bucket width, ms. */
+const BUCKET_MS = 5;
+/** Lateness past this counts as this, ms (the target never goes higher). */
+export const MAX_AUTO_TARGET_MS = 4000;
+/** The quantile of lateness the target covers. */
+export const QUANTILE = 0.99;
+/** Added to the quantile, ms. */
+export const MARGIN_MS = 15;
+/** A sample's weight halves after this many newer samples (the player adds one per 250 ms: ≈ 20 s). */
+export const HALF_LIFE_SAMPLES = 80;
+/** The target before enough samples are in, ms. */
+export const INITIAL_TARGET_MS = 60;
+/** Samples needed before the histogram decides (2 s). */
+const MIN_SAMPLES = 8;
+
+/** See the file comment. */
+export class JitterEstimator {
+  private readonly buckets = new Float64Array(Math.ceil(MAX_AUTO_TARGET_MS / BUCKET_MS) + 1);
+  /** Sum of weights; weights grow by 1/decay each sample instead of decaying every bucket (renormalised when large). */
+  private total = 0;
+  private weight = 1;
+  private count = 0;
+  private readonly growth = Math.pow(2, 1 / HALF_LIFE_SAMPLES);
+  private cached = NaN;
+
+  /** Adds one lateness sample, ms (negative: early; counted as 0). */
+  add(latenessMs: number): void {
+    if (!Number.isFinite(latenessMs)) return;
+    const i = Math.min(this.buckets.length - 1, Math.max(0, Math.floor(latenessMs / BUCKET_MS)));
+    this.weight *= this.growth;
+    this.buckets[i]! += this.weight;
+    this.total += this.weight;
+    this.count++;
+    this.cached = NaN;
+    if (this.weight > 1e100) {
+      // Renormalise so the weights stay finite (relative weights unchanged).
+      for (let k = 0; k < this.buckets.length; k++) this.buckets[k]! /= this.weight;
+      this.total /= this.weight;
+      this.weight = 1;
+    }
+  }
+
+  /** The auto target, ms: the lateness quantile plus the margin, never under `floorMs`. */
+  targetMs(floorMs = 0): number {
+    if (this.count < MIN_SAMPLES) return Math.max(floorMs, INITIAL_TARGET_MS);
+    if (Number.isNaN(this.cached)) {
+      const want = this.total * QUANTILE;
+      let acc = 0;
+      let i = 0;
+      for (; i < this.buckets.length - 1; i++) {
+        acc += this.buckets[i]!;
+        if (acc >= want) break;
+      }
+      this.cached = Math.min(MAX_AUTO_TARGET_MS, (i + 1) * BUCKET_MS + MARGIN_MS);
+    }
+    return Math.max(floorMs, this.cached);
+  }
+
+  /** Forgets everything (a new stream). */
+  reset(): void {
+    this.buckets.fill(0);
+    this.total = 0;
+    this.weight = 1;
+    this.count = 0;
+    this.cached = NaN;
+  }
+}
