@@ -11,7 +11,7 @@ import { assert, sleep } from './player-harness.ts';
 function pipeline() {
   const errors: RtmpError[] = [];
   const codecs: string[] = [];
-  const p = new VideoPipeline(new OffscreenCanvas(16, 16), { presented() {}, resized() {}, error: (e) => errors.push(e), codec: (c) => codecs.push(c) });
+  const p = new VideoPipeline(new OffscreenCanvas(16, 16), { presented() {}, resized() {}, error: (e) => errors.push(e), codec: (c) => codecs.push(c), ready() {} });
   return { p, errors, codecs };
 }
 
