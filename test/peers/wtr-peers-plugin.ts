@@ -16,6 +16,7 @@
  * | `peers-http-status` | `{ status }` | `{ id, port }`: answers every request with that status |
  * | `peers-stop` | `{ id }` | `true` |
  * | `peers-log` | `{ id }` | the peer's log text, if it has one |
+ * | `page-screenshot` | `{ x, y, width, height }` (CSS px) | a PNG of that part of the page as the browser composited it, base64 |
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -149,6 +150,20 @@ const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
   },
 };
 
+/** What the plugin needs of a test session for a screenshot: Chromium's launcher gives the page. */
+interface ScreenshotSession {
+  id: string;
+  browser: { getPage?(id: string): { screenshot(o: { clip: { x: number; y: number; width: number; height: number }; encoding: 'base64' }): Promise<string> } };
+}
+
+/** A screenshot of part of the test page: the pixels a person would see (a canvas outside the DOM shows nothing here). */
+async function pageScreenshot(session: ScreenshotSession, p: Payload): Promise<string> {
+  const page = session.browser.getPage?.(session.id);
+  if (page === undefined) throw new Error('page-screenshot needs the Chromium launcher');
+  const clip = { x: Number(p?.x), y: Number(p?.y), width: Number(p?.width), height: Number(p?.height) };
+  return page.screenshot({ clip, encoding: 'base64' });
+}
+
 /** Stops every peer still running. */
 async function stopAll(): Promise<void> {
   const all = [...peers.values()];
@@ -160,7 +175,8 @@ async function stopAll(): Promise<void> {
 export function peersPlugin() {
   return {
     name: 'rtmp-web-peers',
-    async executeCommand({ command, payload }: { command: string; payload?: unknown }): Promise<unknown> {
+    async executeCommand({ command, payload, session }: { command: string; payload?: unknown; session: ScreenshotSession }): Promise<unknown> {
+      if (command === 'page-screenshot') return pageScreenshot(session, payload as Payload);
       const run = COMMANDS[command];
       if (run === undefined) return undefined; // not ours: let other plugins answer
       return run(payload as Payload);

@@ -4,7 +4,7 @@
  * <rtmp-player>, finds its worker beside itself and plays from nginx-rtmp.
  * Skipped, saying so, when dist/ has not been built.
  */
-import { EventLog, PageErrors, Peers, assert, checkTestsrc2Colours, makePlayer, waitForState } from './player-harness.ts';
+import { EventLog, PageErrors, Peers, assert, checkTestsrc2Colours, makePlayer, screenshotOf, waitForState } from './player-harness.ts';
 
 describe('dist/rtmp.js (the built bundle)', () => {
   const peers = new Peers();
@@ -29,10 +29,12 @@ describe('dist/rtmp.js (the built bundle)', () => {
     await customElements.whenDefined('rtmp-player');
     const server = await peers.server('nginx');
     const bridge = await peers.bridge([`127.0.0.1:${server.port}`]);
-    await peers.publish(`${server.url}/dist`, {});
+    await peers.publish(`${server.url}/dist`, { width: 640, height: 360 });
     const el = makePlayer(`${server.url}/dist`, bridge.url, { autoplay: '', controls: '' });
     const log = new EventLog(el);
     await waitForState(el, 'playing', 30_000);
+    // What the page shows (the controls bar covers the bottom; the bars' check samples above it), then the worker's own picture.
+    await checkTestsrc2Colours(await screenshotOf(el));
     await checkTestsrc2Colours(await el.snapshot());
     assert(el.shadowRoot?.querySelector('[part=controls]') !== null, 'controls rendered');
     assert(log.errors.length === 0, JSON.stringify(log.errors));

@@ -118,6 +118,19 @@ export function makePlayer(src: string, bridge: string, attrs: Record<string, st
   return el;
 }
 
+/**
+ * What a person sees of `el`: a screenshot of its box as the browser
+ * composited the page (not the worker's `snapshot()`, which shows a picture
+ * even when the canvas never reached the page). Scrolls it into view first.
+ */
+export async function screenshotOf(el: Element): Promise<Blob> {
+  el.scrollIntoView({ block: 'start' });
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const r = el.getBoundingClientRect();
+  const b64 = (await executeServerCommand('page-screenshot', { x: r.x, y: r.y, width: r.width, height: r.height })) as string;
+  return new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' });
+}
+
 /** Waits until `cond()` holds, polling. */
 export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const end = performance.now() + timeoutMs;
