@@ -96,9 +96,19 @@ export interface FfmpegProcess {
   stop(): Promise<void>;
 }
 
+/** Which of FFmpeg's standard streams {@link spawnFfmpeg} opens as pipes (stderr always is). */
+export interface FfmpegPipes {
+  /** Feed input on `child.stdin` (`-i pipe:0`). */
+  stdin?: boolean;
+  /** Read output from `child.stdout` (`pipe:1`). */
+  stdout?: boolean;
+}
+
 /** Spawns FFmpeg with `args`; kills it on stop() or after `maxMs`. */
-export function spawnFfmpeg(args: string[], maxMs = 120_000): FfmpegProcess {
-  const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export function spawnFfmpeg(args: string[], maxMs = 120_000, pipes: FfmpegPipes = {}): FfmpegProcess {
+  const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args], {
+    stdio: [pipes.stdin ? 'pipe' : 'ignore', pipes.stdout ? 'pipe' : 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr?.on('data', (b: Buffer) => {
     err += b.toString();
