@@ -6,15 +6,18 @@
  *   carries) and `decoderConfig.description` is the avcC for the sequence
  *   header (ISO 14496-15 §5.3.3).
  * - Keyframes every `keyframeIntervalS` of input time, and on request (a new
- *   connection or the end of a congestion drop needs one to start from).
+ *   connection or the end of a congestion drop needs one to start from):
+ *   {@link KeyframeSchedule}.
  * - The bitrate can change at any time: `configure()` again with the new
  *   bitrate, which Chromium applies without a keyframe (OBS's dynamic bitrate
  *   does the same with x264's reconfig).
- * - Frames faster than the configured frame rate are skipped, and frames that
- *   arrive while the encoder is backed up are dropped: a realtime encoder
- *   that falls behind must not buffer.
+ * - Frames beyond the configured frame rate (on average, allowing capture
+ *   jitter: {@link FrameRateLimiter}) are skipped, and frames that arrive
+ *   while the encoder is backed up are dropped: a realtime encoder that
+ *   falls behind must not buffer.
  */
 import { copyBufferSource } from './buffer-source.ts';
+import { FrameRateLimiter, KeyframeSchedule } from './frame-schedule.ts';
 import type { VideoSettings } from './worker-protocol.ts';
 
 /** An encoded video frame. */
@@ -65,20 +68,17 @@ export class VideoEncoderStage {
   private encoder: VideoEncoder | null = null;
   private config: VideoEncoderConfig | null = null;
   private lastDescription = '';
-  private lastKeyUs = -Infinity;
-  private lastFrameUs = -Infinity;
   private forceKey = true;
   private closed = false;
-  private readonly intervalUs: number;
-  private readonly minFrameGapUs: number;
+  private readonly limiter: FrameRateLimiter;
+  private readonly keys: KeyframeSchedule;
 
   constructor(
     private readonly settings: VideoSettings,
     private readonly handlers: VideoStageHandlers,
   ) {
-    this.intervalUs = Math.max(0.1, settings.keyframeIntervalS) * 1e6;
-    // Up to 25 % early still counts as on time: capture clocks jitter.
-    this.minFrameGapUs = (1e6 / settings.framerate) * 0.75;
+    this.limiter = new FrameRateLimiter(settings.framerate);
+    this.keys = new KeyframeSchedule(Math.max(0.1, settings.keyframeIntervalS) * 1e6, settings.framerate);
   }
 
   /** Finds a supported configuration and configures the encoder. Rejects when none is. */
@@ -132,21 +132,19 @@ export class VideoEncoderStage {
   encode(frame: VideoFrame): void {
     const enc = this.encoder;
     const ts = frame.timestamp;
-    if (this.closed || enc === null || enc.state !== 'configured' || ts - this.lastFrameUs < this.minFrameGapUs) {
+    if (this.closed || enc === null || enc.state !== 'configured' || !this.limiter.due(ts)) {
       frame.close();
       return;
     }
     if (enc.encodeQueueSize >= MAX_ENCODE_QUEUE) {
+      // The slot stays free: the next frame may take it.
       frame.close();
       this.handlers.dropped();
       return;
     }
-    this.lastFrameUs = ts;
-    const keyFrame = this.forceKey || ts - this.lastKeyUs >= this.intervalUs - this.minFrameGapUs / 2;
-    if (keyFrame) {
-      this.forceKey = false;
-      this.lastKeyUs = ts;
-    }
+    this.limiter.take(ts);
+    const keyFrame = this.keys.keyframe(ts, this.forceKey);
+    this.forceKey = false;
     try {
       enc.encode(frame, { keyFrame });
     } catch (e) {

@@ -129,3 +129,21 @@ export function rate(r: string | undefined): number {
   const [n, d] = r.split('/').map(Number);
   return (n ?? NaN) / (d || 1);
 }
+
+/** The video frame rate FFmpeg decodes from a live stream. */
+export interface CountedRate {
+  /** Decoded frames. */
+  frames: number;
+  /** First to last frame's pts, s. */
+  spanS: number;
+  /** (frames − 1) / span. */
+  fps: number;
+}
+
+/** Decodes `seconds` of `url` with ffprobe on the server and counts the video frames. */
+export async function countVideoRate(url: string, seconds: number): Promise<CountedRate> {
+  const f = await peer<ProbedFrames>('peers-ffprobe-frames', { url, seconds, timeoutMs: (seconds + 30) * 1000 });
+  assert(f.errors.trim() === '', `decode errors: ${f.errors.slice(0, 500)}`);
+  const spanS = f.video.length < 2 ? 0 : f.video[f.video.length - 1]! - f.video[0]!;
+  return { frames: f.video.length, spanS, fps: spanS > 0 ? (f.video.length - 1) / spanS : 0 };
+}
