@@ -6,8 +6,11 @@
  * | --- | --- | --- |
  * | `peers-freeze-proxy` | `{ port }` | `{ id, port }`: a TCP proxy to 127.0.0.1:port that can stop passing bytes without closing (a stall) |
  * | `peers-freeze-set` | `{ id, frozen }` | `true`: while frozen, nothing goes either way on any of its connections |
+ * | `peers-jitter-proxy` | `{ port, maxDelayMs }` | `{ id, port }`: a TCP proxy to 127.0.0.1:port that delays each server → client write by a random 0–maxDelayMs (order kept) |
+ * | `peers-timecode-publish` | `{ url, audio?, maxMs? }` | `{ id }`: FFmpeg publishing raw frames that carry the wall-clock timecode (test/bench/ffmpeg-reference.ts), 2 s GOPs |
  */
 import net from 'node:net';
+import { startReferencePublisher } from '../bench/ffmpeg-reference.ts';
 
 type Payload = Record<string, unknown> | undefined;
 type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
@@ -65,6 +68,59 @@ export function playerCommands(keep: Keep): Record<string, (p: Payload) => Promi
     async 'peers-freeze-set'(p) {
       freezers.get(String(p?.id))?.(Boolean(p?.frozen));
       return true;
+    },
+
+    async 'peers-jitter-proxy'(p) {
+      const target = Number(p?.port);
+      const maxDelayMs = Number(p?.maxDelayMs ?? 150);
+      const sockets = new Set<net.Socket>();
+      const server = net.createServer((client) => {
+        const upstream = net.connect(target, '127.0.0.1');
+        sockets.add(client).add(upstream);
+        client.setNoDelay(true);
+        upstream.setNoDelay(true);
+        client.pipe(upstream);
+        // Server → client: each chunk waits a random delay, never overtaking the
+        // one before it (TCP keeps order): one queue, one timer at a time.
+        const queue: { at: number; b: Buffer }[] = [];
+        let releaseAt = 0;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const pump = () => {
+          timer = undefined;
+          while (queue.length > 0 && queue[0]!.at <= performance.now()) {
+            const { b } = queue.shift()!;
+            if (!client.destroyed) client.write(b);
+          }
+          if (queue.length > 0) timer = setTimeout(pump, queue[0]!.at - performance.now());
+        };
+        upstream.on('data', (b: Buffer) => {
+          releaseAt = Math.max(releaseAt, performance.now() + Math.random() * maxDelayMs);
+          queue.push({ at: releaseAt, b });
+          if (timer === undefined) timer = setTimeout(pump, releaseAt - performance.now());
+        });
+        const end = () => {
+          sockets.delete(client);
+          sockets.delete(upstream);
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', end).on('close', end);
+        upstream.on('error', end).on('close', end);
+      });
+      const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+      const id = keep({
+        stop: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      });
+      return { id, port };
+    },
+
+    async 'peers-timecode-publish'(p) {
+      const pub = startReferencePublisher(String(p?.url), Boolean(p?.audio), Number(p?.maxMs ?? 120_000));
+      return { id: keep({ stop: () => pub.stop(), log: () => pub.log() }) };
     },
   };
 }

@@ -131,6 +131,8 @@ export class PlayerSession {
   private playingSince = NaN;
   private audioOutputLatencyMs = 0;
   private prebufferSent = NaN;
+  /** A jump is waiting for its first frame (see onPresented). */
+  private rejoin = false;
   private readonly video: VideoPipeline;
   private readonly audio: AudioPipeline;
   private presentTimer: ReturnType<typeof setTimeout> | undefined;
@@ -542,12 +544,21 @@ export class PlayerSession {
     this.stats.height = height;
     const now = performance.now();
     this.frames.add(1, now);
+    // The first frame after a jump: a wall clock restarts at it (the decode-through took time).
+    if (this.rejoin && !this.clock.audioDriven) this.clock.jumpTo(pts);
+    this.rejoin = false;
     if (!this.clock.started) {
       // With no audio driving it, the first frame starts the (wall) clock;
       // the audio joins there (its read head is the output latency ahead of what is heard).
-      this.clock.start(pts);
+      // When even the oldest media there is is newer than the target (a
+      // target longer than the server's cache), wait on this first picture for the difference.
+      const off = this.edge.offset();
+      const deficit = Number.isFinite(off) ? this.latency.targetMs - (now - off - pts) : 0;
+      const wait = deficit > JOIN_SLACK_MS * 2 ? deficit : 0;
+      this.clock.start(pts - wait);
       this.audio.skipBefore(pts + this.audioOutputLatencyMs);
       this.audio.post({ type: 'skip-to', ptsMs: pts + this.audioOutputLatencyMs });
+      if (wait > 0) this.audio.post({ type: 'hold', ms: wait });
     }
     if (this.state === 'buffering') this.transition('playing');
   }
@@ -603,11 +614,13 @@ export class PlayerSession {
   private controlLatency(now: number): void {
     const delay = this.delayMs(now);
     if (!Number.isFinite(delay)) return;
-    const d = this.latency.update(now, delay);
+    // Only what is buffered can be played faster away; the rest is the link's (or the target is below what the stream allows).
+    const d = this.latency.update(now, delay, this.bufferMs());
     if (d.action === 'jump') {
       // Forward: video lands on a keyframe and decodes through to the target, unseen; audio skips there.
       const want = this.videoClock() + d.byMs;
       const to = this.video.seek(want) ?? want;
+      this.rejoin = this.video.isRejoining;
       this.audio.post({ type: 'skip-to', ptsMs: to + this.audioOutputLatencyMs });
       this.clock.jumpTo(to + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0));
       this.stats.catchUps++;

@@ -37,6 +37,14 @@ const MAX_DECODE_QUEUE = 4;
  * rest of the buffer stays encoded (small, and droppable to a keyframe).
  */
 export const DECODE_AHEAD_MS = 150;
+/**
+ * A frame later than this at its time is dropped when a newer one is due
+ * too; a frame less late is still shown (a burst after network jitter is
+ * played out, not thrown away), ms.
+ */
+export const LATE_DROP_MS = 100;
+/** Frames that are late are spaced at least this far apart, so each one reaches the screen (half a 60 Hz refresh), ms. */
+const CATCH_UP_SPACING_MS = 8;
 
 type QueueItem =
   | { kind: 'config'; config: VideoDecoderConfigLike }
@@ -89,6 +97,9 @@ export class VideoPipeline {
   private readonly decodeStarted = new Map<number, number>();
   private decodeMsEwma = NaN;
   private syncErrorEwma = NaN;
+  private lastDrawAt = -Infinity;
+  /** After a jump: the next frame is shown as soon as it decodes, and the clock restarts there. */
+  private rejoining = false;
 
   constructor(
     private readonly canvas: OffscreenCanvas,
@@ -108,6 +119,11 @@ export class VideoPipeline {
     if (f !== undefined) return f.timestamp / 1000;
     for (const q of this.queue) if (q.kind === 'sample') return q.pts;
     return NaN;
+  }
+
+  /** True after a jump until its first frame is drawn (the clock restarts at that frame). */
+  get isRejoining(): boolean {
+    return this.rejoining;
   }
 
   /** True once a frame was drawn since the last reset. */
@@ -197,6 +213,7 @@ export class VideoPipeline {
     // (Otherwise the decoder is inside a GOP: decode on from the head.)
     this.skipDecoded();
     this.skipBeforeMs = to;
+    this.rejoining = true;
     return to;
   }
 
@@ -456,21 +473,30 @@ export class VideoPipeline {
   }
 
   private present(clockMs: number): number {
-    if (!Number.isFinite(clockMs) || !this.drawnAny) {
-      // The first picture goes up at once, even a little late or early
-      // against the audio: time to first frame matters more than its sync.
+    if (!Number.isFinite(clockMs) || !this.drawnAny || this.rejoining) {
+      // The first picture (after a start or a jump) goes up as soon as it
+      // decodes, even a little late or early against the audio: time to
+      // first frame matters more than its sync. Frames decoded before the
+      // join point moved past them are skipped here.
+      while (this.decoded.length > 0 && this.decoded[0]!.timestamp / 1000 < this.skipBeforeMs) {
+        this.decoded.shift()!.close();
+        this.framesSkipped++;
+      }
       const first = this.decoded.shift();
+      if (first !== undefined) this.rejoining = false;
       if (first !== undefined) this.draw(first);
       return first === undefined ? 10 : 1;
     }
-    // Late frames (the next one is due too): drop, unseen.
-    while (this.decoded.length > 1 && this.decoded[1]!.timestamp / 1000 <= clockMs) {
+    // Very late frames (the next one is due too): drop, unseen.
+    while (this.decoded.length > 1 && this.decoded[1]!.timestamp / 1000 <= clockMs && clockMs - this.decoded[0]!.timestamp / 1000 > LATE_DROP_MS) {
       this.decoded.shift()!.close();
       this.framesDropped++;
     }
     const f = this.decoded[0];
     if (f === undefined) return 10;
     const due = f.timestamp / 1000 - clockMs;
+    const sinceDraw = performance.now() - this.lastDrawAt;
+    if (due <= 2 && due < 0 && sinceDraw < CATCH_UP_SPACING_MS) return Math.max(1, CATCH_UP_SPACING_MS - sinceDraw);
     if (due <= 2) {
       this.decoded.shift();
       this.syncErrorEwma = Number.isNaN(this.syncErrorEwma) ? due : this.syncErrorEwma + (due - this.syncErrorEwma) / 16;
@@ -494,6 +520,7 @@ export class VideoPipeline {
     frame.close();
     this.framesPresented++;
     this.drawnAny = true;
+    this.lastDrawAt = performance.now();
     this.hooks.presented(w, h, pts);
   }
 }

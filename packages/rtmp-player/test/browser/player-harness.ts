@@ -59,6 +59,11 @@ export class Peers {
     return g;
   }
 
+  /** Takes a peer started some other way (its id), to stop with the rest. */
+  adopt(id: string): void {
+    this.ids.push(id);
+  }
+
   async stop(id: string): Promise<void> {
     this.ids = this.ids.filter((x) => x !== id);
     await executeServerCommand('peers-stop', { id });
