@@ -155,7 +155,9 @@ export class PlayerController implements ReactiveController {
     container.append(canvas);
     this.canvas = canvas;
     const offscreen = canvas.transferControlToOffscreen();
-    await this.send({ type: 'init', canvas: offscreen });
+    // Not awaited: the play command queues right behind init, so the worker
+    // starts connecting the moment it has loaded (init's reply only confirms).
+    void this.send({ type: 'init', canvas: offscreen }).catch(() => {});
   }
 
   /** The AudioContext, the worklet and its port, handed to the worker; without audio (reported) where that fails. */
