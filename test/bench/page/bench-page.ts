@@ -55,6 +55,11 @@ for (const [tag, element] of [['rtmp-player', RtmpPlayerElement], ['rtmp-publish
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `work`, or a rejection naming `what` after `ms`: a hung element fails the cell instead of the whole run hanging. */
+function within<T>(ms: number, what: string, work: Promise<T> | T): Promise<T> {
+  return Promise.race([Promise.resolve(work), sleep(ms).then(() => Promise.reject(new Error(`${what}: no answer after ${ms} ms`)))]);
+}
+
 let publisher: { element: PublisherElement; source: TimecodeSource } | null = null;
 
 /** Numbers from a stats object, by name, where the element has them. */
@@ -115,7 +120,7 @@ const api: BenchPageApi = {
     document.body.append(element);
     publisher = { element, source };
     try {
-      await element.start(source.stream);
+      await within(20_000, '<rtmp-publisher>.start()', element.start(source.stream));
     } catch (e) {
       await api.stopPublisher();
       throw e;
@@ -124,7 +129,7 @@ const api: BenchPageApi = {
 
   async stopPublisher() {
     if (!publisher) return;
-    await publisher.element.stop();
+    await within(5000, '<rtmp-publisher>.stop()', publisher.element.stop()).catch(() => undefined);
     publisher.element.remove();
     publisher.source.stop();
     publisher = null;
@@ -191,7 +196,7 @@ const api: BenchPageApi = {
     try {
       return await measure(o, source, createdAt, counters, errors);
     } finally {
-      await Promise.resolve(el.stop()).catch(() => undefined);
+      await within(5000, '<rtmp-player>.stop()', el.stop()).catch((e: unknown) => errors.push(String(e)));
       el.remove();
     }
   },
