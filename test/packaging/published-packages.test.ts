@@ -42,7 +42,7 @@ describe('published packages (dist/packages layout)', () => {
       `import { RtmpError, RtmpErrorCode } from '@rtmp-web/core';`,
       `import { WebSocketTransport } from '@rtmp-web/transport/websocket';`,
       `const player = document.createElement('rtmp-player');`,
-      `const latency: number = player.stats.latencyMs;`,
+      `const latency: number = player.stats.playerDelayMs;`,
       `const publisher = document.createElement('rtmp-publisher');`,
       `const sent: number = publisher.stats.bytesSent;`,
       `const isPlayer: boolean = player instanceof RtmpPlayerElement;`,
