@@ -2,8 +2,9 @@
  * The demo, end to end, as a user would use it: `npm start` on free ports,
  * the page in headless Chromium with its fake camera, "Go live", the player
  * beside it shows the camera (checked pixel by pixel on a snapshot()), then
- * stop, then Ctrl-C-equivalent shutdown. Screenshots land in
- * test-output/demo/.
+ * stop; the same with the test pattern, whose timecode the page reads back
+ * from the player's picture as glass-to-glass latency; an MP4 file; then
+ * Ctrl-C-equivalent shutdown. Screenshots land in test-output/demo/.
  *
  * Chromium's fake camera draws a known pattern: a dark green field
  * (≈ rgb(0,135,0)) with a bright green pacman and corner squares, so a
@@ -83,6 +84,32 @@ async function waitForState(page: Page, pill: 'publisher-state' | 'player-state'
     const now = await page.evaluate((id: string) => document.getElementById(id)?.dataset.state, pill);
     throw new Error(`${pill} is ${now}, not ${states.join('|')}, after ${timeoutMs} ms. Event log:\n${await eventLog(page)}`);
   }
+}
+
+/** A stats tile as the page shows it. */
+interface Tile {
+  label: string;
+  note: string;
+  value: string;
+  hidden: boolean;
+}
+
+/** The stats tiles, in page order (publisher's, then player's). */
+function tiles(page: Page): Promise<Tile[]> {
+  return page.$$eval('.metric', (els) =>
+    els.map((el) => ({
+      label: el.querySelector('.metric-head span')?.textContent ?? '',
+      note: el.querySelector('.metric-note')?.textContent ?? '',
+      value: el.querySelector('.metric-value')?.textContent ?? '',
+      hidden: (el as HTMLElement).hidden,
+    })),
+  );
+}
+
+/** The number in a tile's value ("1,234 ms" → 1234); NaN for "–". */
+function tileNumber(t: Tile | undefined): number {
+  const digits = (t?.value ?? '').replace(/[^\d.]/g, '');
+  return digits === '' ? NaN : Number(digits);
 }
 
 /** The result of {@link snapshotCheck}. */
@@ -203,16 +230,21 @@ describe.skipIf(missing.length > 0)('demo end to end (npm start, headless Chromi
     expect(b).toBeLessThan(50);
 
     // Stats flow into the panel.
-    const latency = await page.evaluate(() => (document.getElementById('player') as unknown as { stats: { latencyMs: number } }).stats.latencyMs);
-    expect(latency).toBeGreaterThan(0);
-    expect(latency).toBeLessThan(5000);
+    const delay = await page.evaluate(() => (document.getElementById('player') as unknown as { stats: { playerDelayMs: number } }).stats.playerDelayMs);
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThan(5000);
 
-    // The stats panel shows it: non-zero upload and download, and a latency.
-    const tiles = await page.$$eval('.metric', (els) => els.map((el) => [el.querySelector('.metric-head span')?.textContent ?? '', el.querySelector('.metric-value')?.textContent ?? '']));
-    const value = (label: string, n: number) => Number((tiles.filter(([l]) => l === label)[n]?.[1] ?? '').replace(/[^\d.]/g, ''));
-    expect(value('Upload', 0)).toBeGreaterThan(0);
-    expect(value('Download', 0)).toBeGreaterThan(0);
-    expect(value('Latency', 0)).toBeGreaterThan(0);
+    // The stats panel shows it: non-zero upload and download, and the
+    // player's own delay under that name. The camera carries no timecode, so
+    // there is no glass-to-glass tile.
+    const shown = await tiles(page);
+    const tile = (label: string) => shown.find((t) => t.label === label);
+    expect(tileNumber(tile('Upload'))).toBeGreaterThan(0);
+    expect(tileNumber(tile('Download'))).toBeGreaterThan(0);
+    expect(tile('Player delay')?.note).toBe('arrival → shown');
+    expect(tileNumber(tile('Player delay'))).toBeGreaterThan(0);
+    expect(tile('Latency')).toBeUndefined();
+    expect(tile('Glass to glass')?.hidden).toBe(true);
 
     // The stream key never reaches the page URL or the event log.
     expect(page.url()).not.toContain(key);
@@ -228,6 +260,37 @@ describe.skipIf(missing.length > 0)('demo end to end (npm start, headless Chromi
     writeFileSync(join(outDir, 'event-log-camera.txt'), await eventLog(page));
 
   }, 150_000);
+
+  it('goes live with the test pattern and shows glass-to-glass latency read from the player', async () => {
+    await page.click('button[data-source="pattern"]');
+    await page.click('#go-live');
+    await waitForState(page, 'publisher-state', ['publishing'], 30_000);
+    await waitForState(page, 'player-state', ['playing'], 30_000);
+    // The tile appears once the page has read the timecode off the player's picture.
+    const readable = () => page.waitForFunction(() => {
+      const t = [...document.querySelectorAll<HTMLElement>('.metric')].find((el) => el.querySelector('.metric-head span')?.textContent === 'Glass to glass');
+      return t !== undefined && !t.hidden && /\d/.test(t.querySelector('.metric-value')?.textContent ?? '');
+    }, { timeout: 20_000, polling: 250 });
+    await readable().catch(async () => {
+      throw new Error(`no glass-to-glass reading in 20 s. Event log:\n${await eventLog(page)}`);
+    });
+    await new Promise((r) => setTimeout(r, 3000)); // a few samples on the plot
+    await page.screenshot({ path: join(outDir, '4-pattern-live.png') as `${string}.png` });
+    const shown = await tiles(page);
+    writeFileSync(join(outDir, 'tiles-pattern.json'), JSON.stringify(shown, null, 2));
+    const g2g = shown.find((t) => t.label === 'Glass to glass');
+    expect(g2g?.hidden).toBe(false);
+    // A plausible reading: a positive age, not a misread (those fail the code's check) or a clock mix-up.
+    expect(tileNumber(g2g)).toBeGreaterThan(0);
+    expect(tileNumber(g2g)).toBeLessThan(60_000);
+    expect(shown.find((t) => t.label === 'Player delay')?.hidden).toBe(false);
+
+    await page.click('#stop-publish');
+    await waitForState(page, 'publisher-state', ['stopped', 'idle'], 15_000);
+    await page.click('#stop-play');
+    await waitForState(page, 'player-state', ['stopped', 'idle'], 15_000);
+    writeFileSync(join(outDir, 'event-log-pattern.txt'), await eventLog(page));
+  }, 120_000);
 
   it('publishes an MP4 file the user picks, and plays it back', async () => {
     // A solid blue 640x360 H.264 + AAC file, made by FFmpeg (cached).
@@ -246,7 +309,7 @@ describe.skipIf(missing.length > 0)('demo end to end (npm start, headless Chromi
     await waitForState(page, 'publisher-state', ['publishing'], 30_000);
     await waitForState(page, 'player-state', ['playing'], 30_000);
     await page.waitForFunction(() => ((document.getElementById('player') as unknown as { stats: { framesDecoded: number } }).stats.framesDecoded ?? 0) > 30, { timeout: 20_000 });
-    await page.screenshot({ path: join(outDir, '4-file-live.png') as `${string}.png` });
+    await page.screenshot({ path: join(outDir, '5-file-live.png') as `${string}.png` });
     const check = await snapshotCheck(page, 'blue');
     writeFileSync(join(outDir, 'pixel-check-file.json'), JSON.stringify(check, null, 2));
     expect([check.width, check.height]).toEqual([640, 360]);

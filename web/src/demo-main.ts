@@ -2,6 +2,9 @@
  * The demo page: `<rtmp-publisher>` and `<rtmp-player>` side by side, with
  * presets for the local server and the big platforms, a live stats panel,
  * copy-and-paste embed snippets and an event log. Served by `npm start`.
+ * With the test pattern, the player's stats show true glass-to-glass
+ * latency (read back from the picture: glass-to-glass.ts) above the
+ * player's own delay (arrival → shown).
  *
  * The stream key lives in a password field and in the publisher's
  * attribute only: the page never puts it in its URL, and the event log
@@ -11,6 +14,7 @@ import { loadDemoConfig, type DemoConfig } from './demo-config.ts';
 import { htmlPlayerSnippet, htmlPublisherSnippet, npmSnippet, type EmbedTarget } from './embed-snippet.ts';
 import type { ElementErrorDetail, PlayerElement, PlayerStatsView, PublisherElement, PublisherSource, PublisherStatsView } from './element-types.ts';
 import { EventLog } from './event-log.ts';
+import { GlassToGlassMeter } from './glass-to-glass.ts';
 import { allowlistCovers, ingestTarget, localPreset, PLATFORM_PRESETS, type IngestPreset } from './ingest-presets.ts';
 import { formatBytes, StatsPanel } from './stats-panel.ts';
 import { startTestPattern, type TestPattern } from './test-pattern.ts';
@@ -117,23 +121,71 @@ const publisherPanel = new StatsPanel<PublisherStatsView>(
   ],
 );
 
-const playerPanel = new StatsPanel<PlayerStatsView>(
+/** The player's stats plus what the page measures itself. */
+type PlayerView = PlayerStatsView & {
+  /** From the test pattern's timecode on the player's picture (glass-to-glass.ts); undefined when it is not readable. */
+  glassToGlassMs: number | undefined;
+};
+
+/** A number in a stats object that an older build of the element may not have yet. */
+function optionalNumber(stats: object, key: string): number | undefined {
+  const v = (stats as Record<string, unknown>)[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Counts, as "1,234", or '' when the element does not report it. */
+function count(stats: object, key: string): string {
+  return optionalNumber(stats, key)?.toLocaleString('en-US') ?? '';
+}
+
+/** `v` as "1,234 ms" (with a sign when `signed`), or '' when undefined. */
+function ms(v: number | undefined, signed = false): string {
+  if (v === undefined) return '';
+  return `${signed && v > 0 ? '+' : ''}${Math.round(v).toLocaleString('en-US')} ms`;
+}
+
+const playerPanel = new StatsPanel<PlayerView>(
   $('player-metrics'),
   $('player-details'),
   [
+    {
+      label: 'Glass to glass',
+      note: 'test pattern drawn → shown in the player',
+      title: 'Read from the timecode the test pattern draws into every frame: capture, encoding, upload, server, bridge, player buffer, decoding and drawing. Only with the test pattern.',
+      unit: 'ms',
+      read: (s) => s.glassToGlassMs,
+      optional: true,
+      wide: true,
+      minScale: 1000,
+      colorVar: '--c-latency',
+    },
     { label: 'Download', unit: 'kbps', read: (s) => s.bitrateKbps, minScale: 500, colorVar: '--c-bitrate' },
-    { label: 'Latency', unit: 'ms', read: (s) => s.playerDelayMs, minScale: 1000, colorVar: '--c-latency' },
+    {
+      label: 'Player delay',
+      note: 'arrival → shown',
+      title: "The player's own delay: from media arriving at the player to it being on screen. Not glass to glass: capture, encoding, upload, server and bridge come before it.",
+      unit: 'ms',
+      read: (s) => s.playerDelayMs,
+      minScale: 1000,
+      colorVar: '--c-latency',
+    },
     { label: 'Frame rate', unit: 'fps', read: (s) => s.fps, minScale: 30, colorVar: '--c-fps' },
   ],
   [
     { label: 'Codecs', read: (s) => [s.videoCodec, s.audioCodec].filter(Boolean).join(' · ') },
     { label: 'Resolution', read: (s) => (s.width > 0 ? `${s.width}×${s.height}` : '') },
-    { label: 'Frames decoded / dropped', read: (s) => `${s.framesDecoded.toLocaleString('en-US')} / ${s.framesDropped.toLocaleString('en-US')}` },
+    { label: 'Frames decoded', read: (s) => s.framesDecoded.toLocaleString('en-US') },
+    { label: 'Shown / dropped / skipped', read: (s) => ['framesShown', 'framesDropped', 'framesSkipped'].map((k) => count(s, k) || '–').join(' / ') },
+    { label: 'Delay target', read: (s) => ms(optionalNumber(s, 'targetLatencyMs')) },
+    { label: 'A/V sync (picture ahead)', read: (s) => (s.audioCodec ? ms(optionalNumber(s, 'avSyncMs'), true) : '') },
     { label: 'Buffer', read: (s) => `${Math.round(s.bufferMs)} ms` },
     { label: 'Received', read: (s) => formatBytes(s.bytesReceived) },
     { label: 'Reconnects', read: (s) => String(s.reconnects) },
   ],
 );
+
+/** Reads the test pattern's timecode off the player's picture (the canvas in its shadow root) while the player plays. */
+const glassToGlass = new GlassToGlassMeter(() => ui.player.shadowRoot?.querySelector('canvas'));
 
 /** The element's stats, or undefined when the element is not upgraded or idle. */
 function statsOf<S extends { state: string }>(el: HTMLElement & { stats?: S }): S | undefined {
@@ -147,7 +199,8 @@ function statsOf<S extends { state: string }>(el: HTMLElement & { stats?: S }): 
 
 setInterval(() => {
   publisherPanel.sample(statsOf(ui.publisher));
-  playerPanel.sample(statsOf(ui.player));
+  const player = statsOf(ui.player);
+  playerPanel.sample(player && { ...player, glassToGlassMs: glassToGlass.latencyMs });
 }, 500);
 addEventListener('resize', () => {
   publisherPanel.redraw();
@@ -474,6 +527,8 @@ ui.player.addEventListener('statechange', (e) => {
   ui.stopPlay.disabled = !playerActive();
   ui.play.disabled = ['connecting', 'buffering', 'playing', 'reconnecting'].includes(playerState);
   ui.snapshot.disabled = playerState !== 'playing' && playerState !== 'paused';
+  if (playerState === 'playing') glassToGlass.start();
+  else if (!playerActive()) glassToGlass.stop();
   log.add('player', 'info', `state: ${playerState}`);
 });
 ui.player.addEventListener('status', (e) => {

@@ -8,9 +8,17 @@ import { Sparkline } from './sparkline.ts';
 /** One plotted number. */
 export interface MetricSpec<S> {
   label: string;
+  /** A second line under the label, saying what exactly is measured (e.g. "arrival → shown"). */
+  note?: string;
+  /** The tile's tooltip: the longer explanation. */
+  title?: string;
   unit: string;
-  /** Reads the number from a stats snapshot. */
-  read(stats: S): number;
+  /** Reads the number from a stats snapshot; undefined (with {@link MetricSpec.optional}): nothing to show now. */
+  read(stats: S): number | undefined;
+  /** The tile shows only while `read` gives a number (and not without a session); its plot pauses meanwhile. */
+  optional?: boolean;
+  /** The tile spans the whole row. */
+  wide?: boolean;
   /** How many fraction digits to show. */
   digits?: number;
   /** The y axis's smallest top (e.g. 30 for fps). */
@@ -27,7 +35,7 @@ export interface DetailSpec<S> {
 
 /** Tiles and a table for one element's stats. */
 export class StatsPanel<S> {
-  private readonly tiles: { spec: MetricSpec<S>; value: HTMLElement; spark: Sparkline }[] = [];
+  private readonly tiles: { spec: MetricSpec<S>; tile: HTMLElement; value: HTMLElement; spark: Sparkline }[] = [];
   private readonly rows: { spec: DetailSpec<S>; value: HTMLElement }[] = [];
 
   constructor(tilesHost: HTMLElement, tableHost: HTMLElement, metrics: readonly MetricSpec<S>[], details: readonly DetailSpec<S>[]) {
@@ -42,13 +50,23 @@ export class StatsPanel<S> {
       value.className = 'metric-value';
       value.textContent = '–';
       head.append(label, value);
+      tile.append(head);
+      if (spec.note !== undefined) {
+        const note = document.createElement('div');
+        note.className = 'metric-note muted small';
+        note.textContent = spec.note;
+        tile.append(note);
+      }
+      if (spec.title !== undefined) tile.title = spec.title;
+      if (spec.wide === true) tile.style.gridColumn = '1 / -1';
+      if (spec.optional === true) tile.hidden = true;
       const canvas = document.createElement('canvas');
       canvas.className = 'spark';
       canvas.setAttribute('aria-hidden', 'true');
       if (spec.colorVar) canvas.style.setProperty('--spark-color', `var(${spec.colorVar})`);
-      tile.append(head, canvas);
+      tile.append(canvas);
       tilesHost.append(tile);
-      this.tiles.push({ spec, value, spark: new Sparkline(canvas, { minScale: spec.minScale ?? 1, colorVar: '--spark-color' }) });
+      this.tiles.push({ spec, tile, value, spark: new Sparkline(canvas, { minScale: spec.minScale ?? 1, colorVar: '--spark-color' }) });
     }
     for (const spec of details) {
       const dt = document.createElement('dt');
@@ -62,8 +80,15 @@ export class StatsPanel<S> {
 
   /** Adds one sample from `stats` (or zeros while there is no session) and refreshes the text. */
   sample(stats: S | undefined): void {
-    for (const { spec, value, spark } of this.tiles) {
-      const v = stats === undefined ? 0 : spec.read(stats);
+    for (const { spec, tile, value, spark } of this.tiles) {
+      const read = stats === undefined ? undefined : spec.read(stats);
+      const v = read ?? (spec.optional === true ? undefined : 0);
+      if (tile.hidden !== (v === undefined)) {
+        tile.hidden = v === undefined;
+        // A canvas that was hidden has no size: draw it again now that it has one.
+        if (v !== undefined) spark.draw();
+      }
+      if (v === undefined) continue;
       spark.push(v);
       value.innerHTML = '';
       value.append(formatNumber(v, spec.digits ?? 0));

@@ -3,7 +3,12 @@
  * (moving colour bars, a clock, a frame counter) and a quiet tone, as one
  * MediaStream. Drawn on a timer rather than requestAnimationFrame so it
  * keeps running in a background tab.
+ *
+ * Each frame carries `Date.now()` as a machine-readable timecode strip
+ * across its top (frame-timecode.ts), so the page can read it back from
+ * the player and show true glass-to-glass latency (glass-to-glass.ts).
  */
+import { drawTimecode } from './frame-timecode.ts';
 
 /** A running test pattern; {@link TestPattern.stop} ends its tracks. */
 export interface TestPattern {
@@ -45,6 +50,8 @@ export function startTestPattern(width = 1280, height = 720, fps = 30): TestPatt
     ctx.fillStyle = '#9aa3b5';
     ctx.fillText(`rtmp-web test pattern · frame ${frame}`, width * 0.95, height * 0.84);
     ctx.textAlign = 'left';
+    // Last, so nothing covers it; the time it is drawn is the time it is captured.
+    drawTimecode(ctx, { width, height });
     frame++;
   };
   draw();
