@@ -111,6 +111,8 @@ function progress(source: SourceName, audio: boolean, player: PlayerName, m: Dis
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
+  // Before the build: what it builds.
+  const git = gitState();
   const t0 = performance.now();
   const cleanup = new Cleanup();
   const pageErrors: string[] = [];
@@ -221,7 +223,7 @@ async function main(): Promise<number> {
   console.log(latency);
   console.log(`\nTime to first frame (rtmp-publisher with a tone; ${options.starts} starts each):\n`);
   console.log(ttff);
-  console.log(`\nelapsed ${elapsedS} s; load average ${load.map((l) => l[0]!.toFixed(2)).join(' → ')} on ${cpus().length} cores`);
+  console.log(`\ncommit ${git.commit.slice(0, 10)}${git.uncommitted.length > 0 ? ` + ${git.uncommitted.length} uncommitted file(s) under packages/ and web/` : ''}; elapsed ${elapsedS} s; load average ${load.map((l) => l[0]!.toFixed(2)).join(' → ')} on ${cpus().length} cores`);
 
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'glass-to-glass.json');
@@ -237,6 +239,7 @@ async function main(): Promise<number> {
           node: process.version,
           chromium: chromiumVersion,
           ffmpeg: ffmpegVersion(),
+          ...git,
           cores: cpus().length,
           loadAverage1m: load.map((l) => l[0]),
           rtmpPlayerHasAutoLatency: autoLatency,
@@ -259,6 +262,16 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** The commit measured, and the files under packages/ and web/ that differed from it (other work in progress gets built in too). */
+function gitState(): { commit: string; uncommitted: string[] } {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' });
+    return { commit: git('rev-parse', 'HEAD').trim(), uncommitted: git('status', '--porcelain', '--', 'packages', 'web').split('\n').filter((l) => l !== '') };
+  } catch {
+    return { commit: 'unknown', uncommitted: [] };
+  }
 }
 
 /** FFmpeg's first version line, for the record. */
