@@ -121,7 +121,9 @@ export class PlayerSession {
   private stats: PlayerStats = emptyStats();
   private readonly bytes = new RateMeter(2);
   private readonly frames = new RateMeter(2);
-  private readonly edge = new LiveEdge();
+  /** Each track's live edge: a track whose media arrives later (an encoder's delay) holds the playhead back, not the other. */
+  private readonly videoEdge = new LiveEdge();
+  private readonly audioEdge = new LiveEdge();
   private readonly clock = new PlaybackClock();
   private readonly latency = new LatencyController({ targetMs: 0 });
   private readonly jitter = new JitterEstimator();
@@ -454,10 +456,11 @@ export class PlayerSession {
       this.flushMedia();
     }
     this.newestTs = Number.isFinite(this.newestTs) ? Math.max(this.newestTs, ts) : ts;
-    this.edge.arrived(ts, now);
+    const edge = typeId === 9 ? this.videoEdge : this.audioEdge;
+    edge.arrived(ts, now);
     if (this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS) {
-      // How late this arrived against the live edge, plus what it still needs before it can be shown.
-      const late = now - ts - this.edge.offset();
+      // How late this arrived against its track's live edge, plus what it still needs before it can be shown.
+      const late = now - ts - edge.offset();
       const extra = typeId === 9 ? (Number.isFinite(this.video.decodeMs) ? this.video.decodeMs : 0) : this.audioOutputLatencyMs + AUDIO_SLACK_MS;
       if (typeId === 9 || (typeId === 8 && this.audio.hasOutput)) this.windowLateness = Math.max(this.windowLateness, late + extra);
     }
@@ -484,7 +487,8 @@ export class PlayerSession {
     this.audio.flush();
     this.clock.reset();
     this.latency.reset();
-    this.edge.reset();
+    this.videoEdge.reset();
+    this.audioEdge.reset();
     this.newestTs = NaN;
     this.playingSince = NaN;
     this.windowLateness = -Infinity;
@@ -531,7 +535,7 @@ export class PlayerSession {
    * first frame shown is live, even out of a GOP-cache burst.
    */
   private join(): void {
-    const off = this.edge.offset();
+    const off = this.edgeOffset();
     if (!Number.isFinite(off)) return;
     let at = this.clock.started ? this.videoClock() : performance.now() - off - this.latency.targetMs;
     if (Number.isFinite(this.video.newestMs)) at = Math.min(at, this.video.newestMs);
@@ -552,7 +556,7 @@ export class PlayerSession {
       // the audio joins there (its read head is the output latency ahead of what is heard).
       // When even the oldest media there is is newer than the target (a
       // target longer than the server's cache), wait on this first picture for the difference.
-      const off = this.edge.offset();
+      const off = this.edgeOffset();
       const deficit = Number.isFinite(off) ? this.latency.targetMs - (now - off - pts) : 0;
       const wait = deficit > JOIN_SLACK_MS * 2 ? deficit : 0;
       this.clock.start(pts - wait);
@@ -598,9 +602,21 @@ export class PlayerSession {
     if (++this.housekeepingCount % 2 === 0) this.emitStats(now);
   }
 
+  /**
+   * The live edge's offset (wall − media time), ms; NaN before any media.
+   * With both tracks playing it is the later track's: the playhead can get
+   * no closer to live than the media that arrives last.
+   */
+  private edgeOffset(): number {
+    const v = this.videoEdge.offset();
+    const a = this.audio.hasOutput ? this.audioEdge.offset() : NaN;
+    if (Number.isNaN(v)) return a;
+    return Number.isNaN(a) ? v : Math.max(v, a);
+  }
+
   /** How far the playhead (what is on screen) is behind the live edge, ms; NaN before both are known. */
   private delayMs(now: number): number {
-    const off = this.edge.offset();
+    const off = this.edgeOffset();
     const t = this.videoClock();
     return Number.isFinite(off) && Number.isFinite(t) ? now - off - t : NaN;
   }

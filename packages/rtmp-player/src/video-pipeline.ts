@@ -93,8 +93,8 @@ export class VideoPipeline {
   private epoch = 0;
   /** Decoded frames before this pts are not shown (see {@link skipBefore}). */
   private skipBeforeMs = -Infinity;
-  /** When each in-flight chunk was handed to the decoder, by timestamp (µs), for the decode time. */
-  private readonly decodeStarted = new Map<number, number>();
+  /** Each in-flight chunk, by timestamp (µs): when it was handed to the decoder (for the decode time), and whether it is to be shown. */
+  private readonly inFlight = new Map<number, { at: number; show: boolean }>();
   private decodeMsEwma = NaN;
   private syncErrorEwma = NaN;
   private lastDrawAt = -Infinity;
@@ -212,6 +212,7 @@ export class VideoPipeline {
     }
     // (Otherwise the decoder is inside a GOP: decode on from the head.)
     this.skipDecoded();
+    for (const f of this.inFlight.values()) f.show = false; // fed before the jump
     this.skipBeforeMs = to;
     this.rejoining = true;
     return to;
@@ -304,7 +305,7 @@ export class VideoPipeline {
 
   private closeDecoder(): void {
     this.epoch++;
-    this.decodeStarted.clear();
+    this.inFlight.clear();
     const d = this.decoder;
     this.decoder = null;
     if (d !== null && d.state !== 'closed') d.close();
@@ -340,7 +341,10 @@ export class VideoPipeline {
       this.needKeyframe = false;
       try {
         const timestamp = Math.round(head.pts * 1000);
-        if (this.decodeStarted.size < 64) this.decodeStarted.set(timestamp, performance.now());
+        // Whether it is shown is decided now, against the join point as it is
+        // when the frame goes in: a frame that was live then is not skipped
+        // because decoding it took time.
+        if (this.inFlight.size < 64) this.inFlight.set(timestamp, { at: performance.now(), show: head.pts >= this.skipBeforeMs });
         d.decode(new EncodedVideoChunk({ type: head.key ? 'key' : 'delta', timestamp, data: head.data }));
       } catch (e) {
         // A decode() that throws (DataError: not a keyframe after configure...) is not fatal.
@@ -454,13 +458,13 @@ export class VideoPipeline {
       return;
     }
     this.framesDecoded++;
-    const started = this.decodeStarted.get(frame.timestamp);
-    if (started !== undefined) {
-      this.decodeStarted.delete(frame.timestamp);
-      const ms = performance.now() - started;
+    const fed = this.inFlight.get(frame.timestamp);
+    if (fed !== undefined) {
+      this.inFlight.delete(frame.timestamp);
+      const ms = performance.now() - fed.at;
       this.decodeMsEwma = Number.isNaN(this.decodeMsEwma) ? ms : this.decodeMsEwma + (ms - this.decodeMsEwma) / 16;
     }
-    if (frame.timestamp / 1000 < this.skipBeforeMs) {
+    if (fed === undefined ? frame.timestamp / 1000 < this.skipBeforeMs : !fed.show) {
       // Decoded through to reach the live edge: never shown, never held.
       frame.close();
       this.framesSkipped++;
@@ -476,12 +480,7 @@ export class VideoPipeline {
     if (!Number.isFinite(clockMs) || !this.drawnAny || this.rejoining) {
       // The first picture (after a start or a jump) goes up as soon as it
       // decodes, even a little late or early against the audio: time to
-      // first frame matters more than its sync. Frames decoded before the
-      // join point moved past them are skipped here.
-      while (this.decoded.length > 0 && this.decoded[0]!.timestamp / 1000 < this.skipBeforeMs) {
-        this.decoded.shift()!.close();
-        this.framesSkipped++;
-      }
+      // first frame matters more than its sync.
       const first = this.decoded.shift();
       if (first !== undefined) this.rejoining = false;
       if (first !== undefined) this.draw(first);
