@@ -21,8 +21,6 @@
 export const CONVERGE_MS = 2000;
 /** The rate stays within 1 ± this (audio pitch shifts by as much, briefly). */
 export const MAX_RATE_DELTA = 0.1;
-/** Catching up never plays the buffer below this, ms (a frame or an audio chunk must be waiting). */
-const MIN_BUFFER_MS = 40;
 /** Errors under this (or {@link DEADBAND_FRACTION} of the target) are left alone, ms. */
 const DEADBAND_MS = 15;
 const DEADBAND_FRACTION = 0.05;
@@ -66,10 +64,12 @@ export class LatencyController {
   /**
    * Feeds the player delay at wall time `at` (ms) and returns the decision.
    * `bufferMs` (media received and not yet played) bounds how much of an
-   * excess can be played away: a delay that is the link's, not the buffer's,
-   * is not chased (that would only run the buffer dry).
+   * excess can be played away, down to `minBufferMs` (what playback needs
+   * waiting: an audio chunk, or nothing much for video alone): a delay that
+   * is the link's, not the buffer's, is not chased (that would only run the
+   * buffer dry).
    */
-  update(at: number, delayMs: number, bufferMs = Infinity): LatencyDecision {
+  update(at: number, delayMs: number, bufferMs = Infinity, minBufferMs = 0): LatencyDecision {
     this.samples.push({ at, delayMs });
     // Bounded: only the window's samples are kept.
     while (this.samples.length > 0 && this.samples[0]!.at < at - this.windowMs) this.samples.shift();
@@ -77,8 +77,8 @@ export class LatencyController {
     const sorted = this.samples.map((s) => s.delayMs).sort((a, b) => a - b);
     const median = sorted[sorted.length >> 1]!;
     let error = median - this.targetMs;
-    if (error > 0) error = Math.min(error, Math.max(0, bufferMs - MIN_BUFFER_MS));
-    delayMs = Math.min(delayMs, this.targetMs + Math.max(0, bufferMs - MIN_BUFFER_MS));
+    if (error > 0) error = Math.min(error, Math.max(0, bufferMs - minBufferMs));
+    delayMs = Math.min(delayMs, this.targetMs + Math.max(0, bufferMs - minBufferMs));
     // A step when the rate could not correct it within CONVERGE_MS; the
     // current sample must agree (a single late report is not a reason).
     if (Math.abs(error) > this.stepThresholdMs && Math.sign(delayMs - this.targetMs) === Math.sign(error) && Math.abs(delayMs - this.targetMs) > this.stepThresholdMs) {

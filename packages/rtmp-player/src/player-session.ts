@@ -56,6 +56,8 @@ const UNDERRUN_MS = 1500;
 const JOIN_SLACK_MS = 17;
 /** Lateness samples are taken only this long after playback started (the join burst is not jitter), ms. */
 const JITTER_SETTLE_MS = 1000;
+/** Catching up on video alone leaves at least this much buffered (the clock waits at the newest frame anyway), ms. */
+const VIDEO_MIN_BUFFER_MS = 5;
 /** Slack for the audio path beyond the output latency (render quanta, messages), ms. */
 const AUDIO_SLACK_MS = 5;
 
@@ -621,17 +623,22 @@ export class PlayerSession {
     return Number.isFinite(off) && Number.isFinite(t) ? now - off - t : NaN;
   }
 
+  /** Media received and not yet played, ms: up to the newest media of the tracks that play (the one that has least). */
   private bufferMs(): number {
     const t = this.videoClock();
-    if (!Number.isFinite(t) || !Number.isFinite(this.newestTs)) return 0;
-    return Math.max(0, this.newestTs - t);
+    const v = this.video.newestMs;
+    const a = this.audio.hasOutput ? this.audio.newestMs : NaN;
+    const newest = Number.isNaN(v) ? a : Number.isNaN(a) ? v : Math.min(v, a);
+    if (!Number.isFinite(t) || !Number.isFinite(newest)) return 0;
+    return Math.max(0, newest - t);
   }
 
   private controlLatency(now: number): void {
     const delay = this.delayMs(now);
     if (!Number.isFinite(delay)) return;
     // Only what is buffered can be played faster away; the rest is the link's (or the target is below what the stream allows).
-    const d = this.latency.update(now, delay, this.bufferMs());
+    const minBuffer = this.clock.audioDriven ? this.audio.chunkMs + AUDIO_SLACK_MS : VIDEO_MIN_BUFFER_MS;
+    const d = this.latency.update(now, delay, this.bufferMs(), minBuffer);
     if (d.action === 'jump') {
       // Forward: video lands on a keyframe and decodes through to the target, unseen; audio skips there.
       const want = this.videoClock() + d.byMs;
