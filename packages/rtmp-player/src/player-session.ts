@@ -42,6 +42,7 @@ import {
   type PlayerState,
   type PlayerStats,
   type PlayOptionsMessage,
+  type StartupTimings,
   type WorkletEvent,
 } from './worker-protocol.ts';
 
@@ -135,6 +136,8 @@ export class PlayerSession {
   private playingSince = NaN;
   private audioOutputLatencyMs = 0;
   private prebufferSent = NaN;
+  /** When play() was called (absolute ms), for the startup timings. */
+  private calledAt = NaN;
   /** A jump is waiting for its first frame (see onPresented). */
   private rejoin = false;
   private readonly video: VideoPipeline;
@@ -204,6 +207,8 @@ export class PlayerSession {
       return;
     }
     this.stats = emptyStats('connecting');
+    this.calledAt = options.calledAt;
+    this.mark('workerMs');
     this.everConnected = false;
     this.attempt = 0;
     this.connect();
@@ -256,6 +261,12 @@ export class PlayerSession {
     if (ms === this.prebufferSent) return;
     this.prebufferSent = ms;
     this.audio.post({ type: 'prebuffer', ms });
+  }
+
+  /** Notes the first time a startup step happens, in ms from the play() call. */
+  private mark(step: keyof StartupTimings): void {
+    if (this.stats.startup[step] !== 0 || Number.isNaN(this.calledAt)) return;
+    this.stats.startup = { ...this.stats.startup, [step]: Math.max(1, Math.round(performance.timeOrigin + performance.now() - this.calledAt)) };
   }
 
   /** The current picture as an image Blob. */
@@ -317,6 +328,7 @@ export class PlayerSession {
       try {
         await client.connect();
         if (gen !== this.gen) return;
+        this.mark('connectedMs');
         await client.play(undefined, { bufferMs: Math.max(100, Math.round(this.latency.targetMs)) });
         if (gen !== this.gen) return;
         this.connected = true;
@@ -325,6 +337,7 @@ export class PlayerSession {
         this.waitingFor = 'start';
         this.waitingSince = performance.now();
         this.reportedNoMedia = false;
+        this.mark('playStartMs');
         this.transition('buffering');
         this.startLoops();
       } catch (e) {
@@ -453,6 +466,7 @@ export class PlayerSession {
     if (this.state === 'paused') return; // live pause: discard
     if (payload.length === 0) return;
     const now = performance.now();
+    this.mark('firstMediaMs');
     if (Number.isFinite(this.newestTs) && (ts < this.newestTs - DISCONTINUITY_BACK_MS || ts > this.newestTs + DISCONTINUITY_FORWARD_MS)) {
       // A new timeline (a republish, a server-side restart of timestamps): start over from the next keyframe.
       this.flushMedia();
@@ -566,6 +580,7 @@ export class PlayerSession {
       this.audio.post({ type: 'skip-to', ptsMs: pts + this.audioOutputLatencyMs });
       if (wait > 0) this.audio.post({ type: 'hold', ms: wait });
     }
+    this.mark('firstFrameMs');
     if (this.state === 'buffering') this.transition('playing');
   }
 

@@ -158,6 +158,7 @@ export class RtmpPlayerElement extends LitElement {
 
   /** Starts (or resumes) playback of `src` through `bridge`. Resolves once the worker has the command. */
   async play(): Promise<void> {
+    const calledAt = performance.timeOrigin + performance.now();
     this.playing = true;
     if (!this.muted) this.player.startAudio();
     await this.player.command({
@@ -168,6 +169,7 @@ export class RtmpPlayerElement extends LitElement {
         latency: parseLatency(this.latency),
         noMediaTimeoutMs: 10_000,
         stallTimeoutMs: 10_000,
+        calledAt,
       },
     });
   }

@@ -52,6 +52,22 @@ export interface PlayerStats {
   catchUps: number;
   /** The current playback rate the latency controller asked for. */
   playbackRate: number;
+  /** How the last `play()` started: ms from the call to each step, 0 until it happened. */
+  startup: StartupTimings;
+}
+
+/** Time from `play()` to each step of starting, ms (0: not yet). */
+export interface StartupTimings {
+  /** The worker has the play command (it was started, or was already running). */
+  workerMs: number;
+  /** The connection is up: WebSocket, bridge, TCP, RTMP handshake and `connect`. */
+  connectedMs: number;
+  /** NetStream.Play.Start (createStream and play answered). */
+  playStartMs: number;
+  /** The first audio or video message arrived. */
+  firstMediaMs: number;
+  /** The first picture was drawn (after decoding through a GOP-cache burst to the join point). */
+  firstFrameMs: number;
 }
 
 /** A fresh stats object. */
@@ -76,6 +92,7 @@ export function emptyStats(state: PlayerState = 'idle'): PlayerStats {
     reconnects: 0,
     catchUps: 0,
     playbackRate: 1,
+    startup: { workerMs: 0, connectedMs: 0, playStartMs: 0, firstMediaMs: 0, firstFrameMs: 0 },
   };
 }
 
@@ -94,6 +111,8 @@ export interface PlayOptionsMessage {
   noMediaTimeoutMs: number;
   /** With no bytes this long while media flows, treat the connection as stalled, ms. */
   stallTimeoutMs: number;
+  /** When play() was called: `performance.timeOrigin + performance.now()` in the page, ms (startup timings count from it). */
+  calledAt: number;
 }
 
 /** Commands from the element to the worker. Those with an `id` get a `reply`. */

@@ -138,6 +138,8 @@ interface StatusWaiter {
 }
 
 const DEFAULT_FLASH_VER = 'FMLE/3.0 (compatible; rtmp-web)';
+/** How many reads during start-up get an Acknowledgement at once (see quickAcknowledge). */
+const QUICK_ACKS = 16;
 
 /** The sans-I/O RTMP client session. See the file comment. */
 export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
@@ -158,6 +160,9 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
   private readonly pending = new Map<number, Pending>();
   private readonly statusWaiters = new Map<number, Set<StatusWaiter>>();
   private peerWindow = 0;
+  private sentWindowAck = 0;
+  /** Start-up replies left (see {@link quickAcknowledge}). */
+  private quickAcks = QUICK_ACKS;
   private lastAck = 0;
   private connectWaiter: { resolve: (info: Record<string, AmfValue>) => void; reject: (e: RtmpError) => void } | null = null;
   private error: RtmpError | null = null;
@@ -269,6 +274,7 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
         if (r.rest && r.rest.length > 0) this.reader.push(r.rest);
       } else {
         this.reader.push(bytes);
+        this.quickAcknowledge();
       }
       this.maybeAcknowledge();
     } catch (e) {
@@ -296,6 +302,31 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
     const p = new Promise<CommandMessage>((resolve, reject) => this.pending.set(id, { name, resolve, reject }));
     this.sendCommand(streamId, name, id, commandObject, ...args);
     return p;
+  }
+
+  /**
+   * During start-up (until media flows, at most {@link QUICK_ACKS} times),
+   * answers every read with an Acknowledgement of the bytes so far (§5.4.3;
+   * an extra one is harmless). Why: servers write their connect and play
+   * replies as several small segments; with Nagle on their side (nginx-rtmp,
+   * node-media-server) each one waits for the TCP ACK of the one before, and
+   * with nothing of ours to carry it, that ACK waits for the 40 ms
+   * delayed-ACK timer. A reply carries it at once: connect on loopback went
+   * from ~46 ms to a few ms.
+   */
+  private quickAcknowledge(): void {
+    if (this.quickAcks <= 0) return;
+    this.quickAcks--;
+    this.lastAck = this.bytesReceived;
+    this.sendMessage(ChunkStreamId.Control, MessageType.Acknowledgement, 0, 0, encodeAcknowledgement(this.bytesReceived));
+  }
+
+  /** Our Window Acknowledgement Size, unless the peer already has it. */
+  private sendWindowAckSize(): void {
+    const size = this.opts.windowAckSize ?? 2_500_000;
+    if (size === this.sentWindowAck) return;
+    this.sentWindowAck = size;
+    this.sendMessage(ChunkStreamId.Control, MessageType.WindowAckSize, 0, 0, encodeWindowAckSize(size));
   }
 
   private maybeAcknowledge(): void {
@@ -339,7 +370,7 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
       return;
     }
     this.connectInfo = info;
-    this.sendMessage(ChunkStreamId.Control, MessageType.WindowAckSize, 0, 0, encodeWindowAckSize(this.opts.windowAckSize ?? 2_500_000));
+    this.sendWindowAckSize();
     this.transition('connected');
     const cw = this.connectWaiter;
     this.connectWaiter = null;
@@ -477,6 +508,7 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
     switch (m.typeId) {
       case MessageType.Audio:
       case MessageType.Video:
+        this.quickAcks = 0; // media flows: start-up is over
         this.emit('media', m);
         return;
       case MessageType.Aggregate:
@@ -502,6 +534,7 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
         return;
       case 'set-peer-bandwidth':
         // §5.4.5: answer with our window if it differs from what we last sent.
+        this.sendWindowAckSize();
         return;
       case 'user-control': {
         const ev = control.event;
