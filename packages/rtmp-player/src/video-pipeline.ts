@@ -60,7 +60,7 @@ export interface VideoPipelineHooks {
   error(e: RtmpError): void;
   /** The codec string in use changed. */
   codec(codec: string): void;
-  /** A decoded frame is waiting to be presented (it may be due now). */
+  /** A decoded frame is waiting to be presented (it may be due now), or the decoder has room for more: call {@link VideoPipeline.tick}. */
   ready(): void;
 }
 
@@ -422,6 +422,9 @@ export class VideoPipeline {
       output: (frame) => this.output(frame, epoch),
       error: (e) => this.decoderError(e, epoch),
     });
+    // Room in the decoder: feed it now, not at the next timer tick (decoding
+    // a GOP-cache burst through to the join point is paced by this).
+    decoder.ondequeue = () => epoch === this.epoch && this.hooks.ready();
     try {
       decoder.configure(this.decoderConfig(config, this.hw));
     } catch (e) {
