@@ -5,6 +5,7 @@
  * | command | payload | returns |
  * | --- | --- | --- |
  * | `peers-ffprobe-frames` | `{ url, seconds, timeoutMs?, rwTimeoutMs? }` | `{ video: number[], audio: number[], errors: string }`: decoded frames' pts (s) over `seconds`, and what FFmpeg logged at level error |
+ * | `peers-ffprobe-packets` | `{ url, seconds, timeoutMs? }` | `{ packets: { type: 'video' \| 'audio', pts: number, dts: number }[] }`: packets (s) over `seconds`, in the order they arrived (no decoding, no interleaving by FFmpeg) |
  * | `peers-make-mp4` | `TestSourceOptions` | `{ id, url, probe }`: the MP4 served over HTTP (CORS open) for the page to fetch, and its video pts list |
  * | `peers-throttle-proxy` | `{ port, kbps }` | `{ id, port }`: a TCP proxy to 127.0.0.1:port whose client → server direction is limited to kbps (0 = unlimited) |
  * | `peers-throttle-set` | `{ id, kbps }` | `true` |
@@ -15,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import type net from 'node:net';
-import { makeTestSource, type TestSourceOptions } from './ffmpeg.ts';
+import { makeTestSource, run, type TestSourceOptions } from './ffmpeg.ts';
 
 type Payload = Record<string, unknown> | undefined;
 type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
@@ -53,11 +54,34 @@ async function probeFrames(url: string, seconds: number, timeoutMs: number, rwTi
   };
 }
 
+/** A probed packet: what the demuxer read, in arrival order. */
+interface ProbedPacket {
+  type: 'video' | 'audio';
+  pts: number;
+  dts: number;
+}
+
+/** ffprobe's packet list over the first `seconds` of a live stream, in demux (arrival) order. */
+async function probePackets(url: string, seconds: number, timeoutMs: number): Promise<{ packets: ProbedPacket[] }> {
+  const args = ['-v', 'error', '-rw_timeout', '15000000', '-read_intervals', `%+${seconds}`, '-show_entries', 'packet=codec_type,pts_time,dts_time', '-of', 'json', url];
+  const out = await run('ffprobe', args, timeoutMs);
+  const raw = (JSON.parse(out) as { packets?: { codec_type: string; pts_time?: string; dts_time?: string }[] }).packets ?? [];
+  return {
+    packets: raw
+      .filter((p) => p.codec_type === 'video' || p.codec_type === 'audio')
+      .map((p) => ({ type: p.codec_type as 'video' | 'audio', pts: Number(p.pts_time ?? p.dts_time ?? NaN), dts: Number(p.dts_time ?? p.pts_time ?? NaN) })),
+  };
+}
+
 /** The publisher's commands; `keep` registers a peer for `peers-stop` and the end-of-run cleanup. */
 export function publisherCommands(keep: Keep): Record<string, (p: Payload) => Promise<unknown>> {
   return {
     async 'peers-ffprobe-frames'(p) {
       return probeFrames(String(p?.url), Number(p?.seconds ?? 10), Number(p?.timeoutMs ?? 60_000), Number(p?.rwTimeoutMs ?? 15_000));
+    },
+
+    async 'peers-ffprobe-packets'(p) {
+      return probePackets(String(p?.url), Number(p?.seconds ?? 10), Number(p?.timeoutMs ?? 60_000));
     },
 
     async 'peers-make-mp4'(p) {

@@ -21,8 +21,10 @@ import { copyBufferSource } from './buffer-source.ts';
 /** One encoded AAC access unit (raw, no ADTS header). */
 export interface AacPacket {
   data: Uint8Array;
-  /** Presentation time, µs, on the input's clock. */
+  /** Presentation time, µs, on the clock the input was encoded at. */
   timestampUs: number;
+  /** Length, µs (1024 samples). */
+  durationUs: number;
 }
 
 /** Callbacks of {@link AacWasmEncoder}. */
@@ -36,7 +38,6 @@ export interface AacWasmEncoderHandlers {
 /** The AAC WASM encoder behind a push API: `encode(AudioData)`, `close()`. */
 export class AacWasmEncoder {
   private addChain: Promise<unknown> = Promise.resolve();
-  private pending = 0;
   private closed = false;
   private configSent = false;
 
@@ -70,7 +71,7 @@ export class AacWasmEncoder {
         // muxers do the same (first AAC pts = −1024 samples).
         sampleRate = meta?.decoderConfig?.sampleRate ?? sampleRate;
         const primingUs = (1024 / sampleRate) * 1e6;
-        handlers.packet({ data: packet.data.slice(), timestampUs: Math.round(packet.timestamp * 1e6 - primingUs) });
+        handlers.packet({ data: packet.data.slice(), timestampUs: Math.round(packet.timestamp * 1e6 - primingUs), durationUs: Math.round(packet.duration * 1e6) });
       },
     });
     const output = new Output({ format: new AdtsOutputFormat(), target: new NullTarget() });
@@ -83,32 +84,27 @@ export class AacWasmEncoder {
 
   private onError: (e: unknown) => void = () => {};
 
-  /** Samples waiting in the encoder, in AudioData objects. */
-  get queueSize(): number {
-    return this.pending;
-  }
-
   /**
-   * Encodes `data` and closes it. Calls are chained so samples reach the
-   * encoder in order; Mediabunny's `add()` resolves when it can take more.
+   * Encodes `data` as if it started at `timestampUs` and closes it. Calls
+   * are chained so samples reach the encoder in order; Mediabunny's `add()`
+   * resolves when it can take more. Give gapless timestamps: Mediabunny
+   * fills a gap of 64 samples or more with silence, and numbers packets by
+   * the samples it encoded from the first timestamp on.
    */
-  encode(data: AudioData): void {
+  encode(data: AudioData, timestampUs: number): void {
     if (this.closed) {
       data.close();
       return;
     }
     // The sample wraps `data` (no copy) and closes it when it is closed.
     const sample = new AudioSample(data);
-    this.pending++;
+    sample.setTimestamp(timestampUs / 1e6);
     this.addChain = this.addChain
       .then(() => (this.closed ? undefined : this.source.add(sample)))
       .catch((e: unknown) => {
         if (!this.closed) this.onError(e);
       })
-      .finally(() => {
-        this.pending--;
-        sample.close();
-      });
+      .finally(() => sample.close());
   }
 
   /** Stops the encoder and its worker. Pending samples are discarded. */

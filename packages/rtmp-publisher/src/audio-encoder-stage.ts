@@ -7,6 +7,11 @@
  * (every browser with WebCodecs encodes it). The encoder is configured on the
  * first AudioData, because only then do we know the capture's sample rate and
  * channel count.
+ *
+ * Every frame is encoded at the timestamp the caller gives (the gapless
+ * encoder clock of audio-timeline.ts), never its capture timestamp, and none
+ * is dropped here: the caller keeps the books of what went in and bounds the
+ * backlog, so each packet that comes out can be mapped back to capture time.
  */
 import { copyBufferSource } from './buffer-source.ts';
 import type { AacWasmEncoder } from './aac-wasm-encoder.ts';
@@ -15,8 +20,10 @@ import type { AudioSettings } from './worker-protocol.ts';
 /** An encoded audio frame. */
 export interface EncodedAudio {
   data: Uint8Array;
-  /** On the input's clock, µs. */
+  /** On the clock the input was encoded at ({@link AudioEncoderStage.encode}'s `timestampUs`), µs. */
   timestampUs: number;
+  /** The packet's length, µs. */
+  durationUs: number;
 }
 
 /** Callbacks of {@link AudioEncoderStage}. */
@@ -28,15 +35,12 @@ export interface AudioStageHandlers {
   error(e: unknown): void;
 }
 
-/** Input frames we let wait in the encoder before dropping: ~1 s of 20 ms frames, a bound, not a target. */
-const MAX_QUEUE = 50;
-
 /** See the file comment. */
 export class AudioEncoderStage {
   private native: AudioEncoder | null = null;
   private wasm: AacWasmEncoder | null = null;
   private starting: Promise<void> | null = null;
-  private waiting: AudioData[] = [];
+  private waiting: { data: AudioData; timestampUs: number }[] = [];
   private closed = false;
   private configSent = false;
 
@@ -45,47 +49,58 @@ export class AudioEncoderStage {
     private readonly handlers: AudioStageHandlers,
   ) {}
 
-  /** Encodes `data` and closes it (ownership passes to the stage). */
-  encode(data: AudioData): void {
+  /** True once the encoder is configured (or loaded) and takes frames. */
+  get ready(): boolean {
+    return this.native !== null || this.wasm !== null;
+  }
+
+  /**
+   * Starts the encoder for audio shaped like `data` (sample rate, channels),
+   * once; until {@link ready}, the caller drops what it captures rather than
+   * queue it behind the encoder's start-up (~1 s for WASM: that audio would
+   * only go out late).
+   */
+  prepare(data: AudioData): void {
+    if (this.closed) return;
+    this.starting ??= this.start(data.sampleRate, data.numberOfChannels).catch((e: unknown) => this.fail(e));
+  }
+
+  /**
+   * Encodes `data` as if captured at `timestampUs` (µs) and closes it
+   * (ownership passes to the stage). Before {@link ready} it waits (and
+   * starts the encoder).
+   */
+  encode(data: AudioData, timestampUs: number): void {
     if (this.closed) {
       data.close();
       return;
     }
-    if (this.native === null && this.wasm === null) {
-      this.starting ??= this.start(data.sampleRate, data.numberOfChannels).catch((e: unknown) => this.fail(e));
-      if (this.waiting.length >= MAX_QUEUE) this.waiting.shift()?.close();
-      this.waiting.push(data);
+    if (!this.ready) {
+      this.prepare(data);
+      this.waiting.push({ data, timestampUs });
       return;
     }
-    this.feed(data);
+    this.feed(data, timestampUs);
   }
 
   /** Stops encoding and frees the encoder. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const d of this.waiting) d.close();
+    for (const w of this.waiting) w.data.close();
     this.waiting = [];
     if (this.native !== null && this.native.state !== 'closed') this.native.close();
     this.wasm?.close();
   }
 
-  private feed(data: AudioData): void {
+  private feed(data: AudioData, timestampUs: number): void {
     if (this.native !== null) {
-      // Realtime: a backed-up encoder means the machine cannot keep up; drop
-      // rather than grow without bound.
-      if (this.native.encodeQueueSize > MAX_QUEUE) {
-        data.close();
-        return;
-      }
-      this.native.encode(data);
+      const retimed = withTimestamp(data, timestampUs);
       data.close();
+      this.native.encode(retimed);
+      retimed.close();
     } else if (this.wasm !== null) {
-      if (this.wasm.queueSize > MAX_QUEUE) {
-        data.close();
-        return;
-      }
-      this.wasm.encode(data);
+      this.wasm.encode(data, timestampUs);
     } else {
       data.close();
     }
@@ -114,7 +129,7 @@ export class AudioEncoderStage {
           }
           const data = new Uint8Array(chunk.byteLength);
           chunk.copyTo(data);
-          this.handlers.chunk({ data, timestampUs: chunk.timestamp });
+          this.handlers.chunk({ data, timestampUs: chunk.timestamp, durationUs: chunk.duration ?? 0 });
         },
         error: (e) => this.fail(e),
       });
@@ -141,7 +156,7 @@ export class AudioEncoderStage {
     }
     const waiting = this.waiting;
     this.waiting = [];
-    for (const d of waiting) this.feed(d);
+    for (const w of waiting) this.feed(w.data, w.timestampUs);
   }
 
   private fail(e: unknown): void {
@@ -151,6 +166,14 @@ export class AudioEncoderStage {
   }
 }
 
+/** A copy of `data` stamped `timestampUs` (AudioData's timestamp is read-only). */
+function withTimestamp(data: AudioData, timestampUs: number): AudioData {
+  const planes = data.numberOfChannels;
+  const frames = data.numberOfFrames;
+  const pcm = new Float32Array(planes * frames);
+  for (let c = 0; c < planes; c++) data.copyTo(pcm.subarray(c * frames, (c + 1) * frames), { planeIndex: c, format: 'f32-planar' });
+  return new AudioData({ format: 'f32-planar', sampleRate: data.sampleRate, numberOfFrames: frames, numberOfChannels: planes, timestamp: timestampUs, data: pcm });
+}
 
 /** A minimal Opus ID header (RFC 7845 §5.1), for encoders that give no description. */
 function opusHead(channels: number, sampleRate: number): Uint8Array {

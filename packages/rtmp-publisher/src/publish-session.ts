@@ -23,7 +23,8 @@ import { backoffDelay, RtmpClient, RtmpError, RtmpErrorCode, type AmfValue, type
 import { parseRtmpUrl } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
 import { AudioEncoderStage } from './audio-encoder-stage.ts';
-import { CaptureClock } from './capture-clock.ts';
+import { AudioTimeline } from './audio-timeline.ts';
+import { CaptureClock, type ClockMapping } from './capture-clock.ts';
 import { CongestionController } from './congestion-controller.ts';
 import { FlvMuxer, type MuxedTag } from './flv-muxer.ts';
 import type { Mp4Media, Mp4Sample } from './mp4-source.ts';
@@ -45,6 +46,8 @@ export const REFUSAL_WINDOW_MS = 3000;
 /** Failed connection attempts in a row before we give up. */
 export const MAX_CONNECT_ATTEMPTS = 8;
 const TICK_MS = 200;
+/** At most one AUDIO_SKIPPED event this often, ms. */
+const AUDIO_SKIP_EVENT_MS = 5000;
 
 /** What {@link PublishSession} is given. */
 export interface PublishSessionOptions {
@@ -71,6 +74,8 @@ export class PublishSession {
   private paceTimer: ReturnType<typeof setTimeout> | undefined;
   private metadataSent = false;
   private readonly clock = new CaptureClock();
+  private readonly audioTimeline = new AudioTimeline();
+  private lastSkipEventAt = -Infinity;
   private video: VideoEncoderStage | null = null;
   private audio: AudioEncoderStage | null = null;
   /** Replaced in setUpMedia, once the tracks are known. */
@@ -92,7 +97,9 @@ export class PublishSession {
   private readonly sentLog: { end: number; at: number }[] = [];
   private readonly sendLatencies: number[] = [];
   private readonly encodeLatencies: number[] = [];
-  private readonly arrivals = new Map<number, number>();
+  private readonly audioLatencies: number[] = [];
+  /** Video frames in the encoder: capture timestamp → arrival and clock mapping. */
+  private readonly arrivals = new Map<number, { at: number; mapping: ClockMapping }>();
   private busyMs = 0;
   private bytesBase = 0;
   /** 0: sending all video, 1: dropping non-key frames, 2: dropping all video. */
@@ -183,7 +190,7 @@ export class PublishSession {
           this.audioInfo = { sampleRate, channels };
           this.muxer.setAudioConfig(cfg);
         },
-        chunk: (c) => this.timed(() => this.onAudioChunk(c.data, c.timestampUs)),
+        chunk: (c) => this.timed(() => this.onAudioChunk(c.data, c.timestampUs, c.durationUs)),
         error: (e) => this.fail('ENCODER_ERROR', e, true),
       });
     }
@@ -233,9 +240,9 @@ export class PublishSession {
       return;
     }
     const now = performance.now();
-    this.clock.arrive('video', frame.timestamp, now * 1000);
+    const mapping = this.clock.arrive('video', frame.timestamp, now * 1000);
     if (this.arrivals.size > 120) this.arrivals.clear();
-    this.arrivals.set(frame.timestamp, now);
+    this.arrivals.set(frame.timestamp, { at: now, mapping });
     this.video.encode(frame);
   }
 
@@ -244,8 +251,30 @@ export class PublishSession {
       data.close();
       return;
     }
-    this.clock.arrive('audio', data.timestamp, performance.now() * 1000);
-    this.audio.encode(data);
+    const nowUs = performance.now() * 1000;
+    if (!this.audio.ready) {
+      // Audio from before the encoder could take it would only go out late: the stream's audio starts when it can.
+      this.audio.prepare(data);
+      data.close();
+      return;
+    }
+    const durationUs = (data.numberOfFrames / data.sampleRate) * 1e6;
+    const mapping = this.clock.arrive('audio', data.timestamp, nowUs, durationUs);
+    const r = this.audioTimeline.feed(data.numberOfFrames, data.sampleRate, data.timestamp, mapping, this.clock.nowUs(nowUs));
+    if (r.skip) {
+      data.close();
+      if (r.reason === 'behind' && r.started && nowUs / 1000 - this.lastSkipEventAt >= AUDIO_SKIP_EVENT_MS) {
+        this.lastSkipEventAt = nowUs / 1000;
+        this.o.emit({
+          type: 'error',
+          code: 'AUDIO_SKIPPED',
+          message: `the audio encoder fell behind real time (${Math.round(this.audioTimeline.backlogUs / 1000)} ms waiting): audio is skipped to keep it in step with the video`,
+          fatal: false,
+        });
+      }
+      return;
+    }
+    this.audio.encode(data, r.encoderUs);
   }
 
   private onVideoChunk(data: Uint8Array, keyframe: boolean, captureUs: number): void {
@@ -253,16 +282,18 @@ export class PublishSession {
     const arrived = this.arrivals.get(captureUs);
     if (arrived !== undefined) {
       this.arrivals.delete(captureUs);
-      pushBounded(this.encodeLatencies, performance.now() - arrived);
+      pushBounded(this.encodeLatencies, performance.now() - arrived.at);
     }
-    const us = this.clock.toSession('video', captureUs);
+    const us = arrived !== undefined ? captureUs + arrived.mapping.offsetUs : this.clock.toSession('video', captureUs);
     if (us === undefined) return;
     this.muxer.video({ data, keyframe, dtsUs: us });
   }
 
-  private onAudioChunk(data: Uint8Array, captureUs: number): void {
-    const us = this.clock.toSession('audio', captureUs);
+  private onAudioChunk(data: Uint8Array, encoderUs: number, durationUs: number): void {
+    const us = this.audioTimeline.output(encoderUs, durationUs);
     if (us === undefined) return;
+    // Capture of the packet's first sample → encoded, on the session clock.
+    pushBounded(this.audioLatencies, this.clock.nowUs(performance.now() * 1000) / 1000 - us / 1000);
     this.muxer.audio({ data, ptsUs: us });
   }
 
@@ -520,6 +551,8 @@ export class PublishSession {
       videoCodec: this.videoCodec,
       audioCodec: this.audioCodec,
       reconnects: this.reconnects,
+      audioLatencyMs: median(this.audioLatencies),
+      audioSkippedMs: Math.round(this.audioTimeline.skippedTotalUs / 1000),
     };
     const diagnostics: PublisherDiagnostics = {
       targetKbps: Math.round((this.video?.bitrate ?? this.lastDecision.targetBps) / 1000),
@@ -530,6 +563,7 @@ export class PublishSession {
     };
     this.sendLatencies.length = 0;
     this.encodeLatencies.length = 0;
+    this.audioLatencies.length = 0;
     this.busyMs = 0;
     this.lastStatsAt = now;
     this.lastStatsBytes = drained;

@@ -31,11 +31,11 @@ export interface PublisherStatusDetail {
 
 /** Detail of the `error` event. */
 export interface PublisherErrorDetail {
-  /** A stable code: an RtmpErrorCode (`PUBLISH_REFUSED`, `TRANSPORT_CLOSED`, `TIMEOUT`, `CONNECT_REJECTED`…), or `CAPTURE_ERROR`, `MEDIA_ERROR` (an unusable file), `ENCODER_ERROR`, `WORKER_ERROR`, `INTERNAL_ERROR`. */
+  /** A stable code: an RtmpErrorCode (`PUBLISH_REFUSED`, `TRANSPORT_CLOSED`, `TIMEOUT`, `CONNECT_REJECTED`…), or `CAPTURE_ERROR`, `MEDIA_ERROR` (an unusable file), `ENCODER_ERROR`, `WORKER_ERROR`, `INTERNAL_ERROR`; not fatal: `AUDIO_SKIPPED` (the audio encoder fell behind real time, so audio is skipped to keep its lag bounded: at most one event per 5 s, the total in `stats.audioSkippedMs`). */
   code: string;
   /** Human-readable; never contains the stream key. */
   message: string;
-  /** True when publishing stopped; false for a dropped connection that is being retried. */
+  /** True when publishing stopped; false for a dropped connection that is being retried, or audio skipped (`AUDIO_SKIPPED`). */
   fatal: boolean;
   /** The server's status code, when a status caused it (e.g. `NetStream.Publish.BadName`). */
   status?: string;
@@ -58,6 +58,8 @@ const EMPTY_STATS: PublisherStats = {
   videoCodec: '',
   audioCodec: '',
   reconnects: 0,
+  audioLatencyMs: 0,
+  audioSkippedMs: 0,
 };
 
 /**

@@ -99,6 +99,14 @@ export interface PublisherStats {
   audioCodec: string;
   /** Successful reconnects since start. */
   reconnects: number;
+  /**
+   * Median over the last second: capture of an audio packet's first sample →
+   * the packet out of the encoder, ms (capture buffering + the codec's frame
+   * and look-ahead: ~50 ms for AAC, ~30 ms for Opus); 0 without audio.
+   */
+  audioLatencyMs: number;
+  /** Audio skipped, in total, because the encoder fell behind real time (see the `AUDIO_SKIPPED` error), ms. */
+  audioSkippedMs: number;
 }
 
 /** Measurements for `npm run bench:publisher`; not part of the public API. */

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { AudioTimeline, MAX_AUDIO_LAG_US } from '../src/audio-timeline.ts';
+
+const RATE = 48_000;
+const FRAME = 480; // 10 ms
+const FRAME_US = 10_000;
+const on = (offsetUs: number) => ({ offsetUs });
+
+describe('AudioTimeline', () => {
+  it('feeds a gapless encoder clock and maps packets back to capture time', () => {
+    const t = new AudioTimeline();
+    const m = on(-5_000_000); // capture clock 5 s ahead of the session
+    for (let i = 0; i < 10; i++) {
+      const r = t.feed(FRAME, RATE, 5_000_000 + i * FRAME_US, m, i * FRAME_US + FRAME_US);
+      expect(r).toEqual({ skip: false, encoderUs: i * FRAME_US });
+    }
+    // A 1024-sample AAC packet starting at sample 1024 of the encoder clock.
+    expect(t.output((1024 / RATE) * 1e6, (1024 / RATE) * 1e6)).toBeCloseTo((1024 / RATE) * 1e6, 3);
+  });
+
+  it('leaves a gap in session time where capture had one, instead of shifting what follows', () => {
+    const t = new AudioTimeline();
+    const m = on(0);
+    t.feed(FRAME, RATE, 0, m, 10_000);
+    // 100 ms of capture lost (dropped by the browser), then more.
+    t.feed(FRAME, RATE, 110_000, m, 120_000);
+    expect(t.output(0, FRAME_US)).toBe(0);
+    expect(t.output(FRAME_US, FRAME_US)).toBe(110_000);
+  });
+
+  it('keeps each frame on the mapping it arrived with (a clock step mid-flight)', () => {
+    const t = new AudioTimeline();
+    t.feed(FRAME, RATE, 2_700_000, on(-2_690_000), 20_000);
+    t.feed(FRAME, RATE, 1_000_000, on(-980_000), 30_000);
+    expect(t.output(0, FRAME_US)).toBe(10_000);
+    expect(t.output(FRAME_US, FRAME_US)).toBe(20_000);
+  });
+
+  it('drops packets from before the session start and packets that overlap audio already sent', () => {
+    const t = new AudioTimeline();
+    const m = on(-50_000); // the backlog: captured before the first frame arrived
+    for (let i = 0; i < 10; i++) t.feed(FRAME, RATE, i * FRAME_US, m, 60_000);
+    expect(t.output(0, FRAME_US)).toBeUndefined(); // session −50 ms
+    expect(t.output(5 * FRAME_US, FRAME_US)).toBe(0);
+    expect(t.output(5.2 * FRAME_US, FRAME_US)).toBeUndefined(); // overlaps the last by 8 ms
+  });
+
+  it('skips, with a typed reason, when the encoder falls behind real time, and resumes once it caught up', () => {
+    const t = new AudioTimeline();
+    const m = on(0);
+    let now = 0;
+    let i = 0;
+    const feed = () => {
+      now += FRAME_US;
+      return t.feed(FRAME, RATE, i++ * FRAME_US, m, now);
+    };
+    // The encoder works (past its first second)…
+    for (let k = 0; k < 110; k++) t.output(feed().skip ? 0 : (i - 1) * FRAME_US, FRAME_US);
+    // …then stops keeping up: nothing comes out.
+    const results = Array.from({ length: 40 }, feed);
+    const fed = results.filter((r) => !r.skip).length;
+    expect(fed * FRAME_US).toBeLessThanOrEqual(MAX_AUDIO_LAG_US + FRAME_US);
+    const skips = results.filter((r) => r.skip);
+    expect(skips[0]).toEqual({ skip: true, reason: 'behind', started: true });
+    expect(skips.slice(1).every((r) => r.skip && !r.started)).toBe(true);
+    expect(t.skippedTotalUs).toBe(skips.length * FRAME_US);
+    // The encoder catches up to within half the bound: audio flows again.
+    t.output((i - 25) * FRAME_US, FRAME_US);
+    expect(feed().skip).toBe(false);
+    expect(t.backlogUs).toBeLessThanOrEqual(MAX_AUDIO_LAG_US);
+  });
+
+  it('skips audio that arrives already older than the bound (a stalled reader), and calls an encoder start-up "starting"', () => {
+    const t = new AudioTimeline({ maxLagUs: 100_000 });
+    const first = t.feed(FRAME, RATE, 0, on(0), 500_000);
+    expect(first).toEqual({ skip: true, reason: 'starting', started: true });
+    expect(t.skippedTotalUs).toBe(0);
+    expect(t.feed(FRAME, RATE, 490_000, on(0), 500_000).skip).toBe(false);
+  });
+});

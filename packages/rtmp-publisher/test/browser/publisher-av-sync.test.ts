@@ -1,0 +1,78 @@
+/**
+ * Audio and video leave the publisher on one clock and in step: read on the
+ * server in arrival order, each audio packet's timestamp is close to the
+ * video around it. (A canvas track and WebAudio are stamped on different
+ * clocks in Chromium; the publisher once sent this audio 0.25–1.7 s behind
+ * its video, see capture-clock.ts.)
+ *
+ * The bound, 100 ms: the muxer interleaves by timestamp and holds a tag at
+ * most 60 ms for the other track, and AAC packets are 21–23 ms long, so a
+ * correctly stamped stream stays within ~85 ms; the old bug was 230 ms and
+ * more. Medians must be tighter (±40 ms).
+ */
+import { assert, makePublisher, peer, Peers, record, sleep } from './publisher-helpers.ts';
+
+interface Packet {
+  type: 'video' | 'audio';
+  pts: number;
+  dts: number;
+}
+
+describe('<rtmp-publisher> A/V sync', function () {
+  this.timeout(120_000);
+  const peers = new Peers();
+  after(() => peers.stopAll());
+
+  it('a canvas + oscillator: audio timestamps within 100 ms of the video around them, in arrival order', async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 360;
+    const g = canvas.getContext('2d')!;
+    let n = 0;
+    const draw = setInterval(() => {
+      g.fillStyle = `hsl(${(n++ * 7) % 360} 80% 50%)`;
+      g.fillRect(0, 0, canvas.width, canvas.height);
+    }, 1000 / 30);
+    const audio = new AudioContext();
+    const osc = audio.createOscillator();
+    const dest = audio.createMediaStreamDestination();
+    osc.connect(dest);
+    osc.start();
+    const stream = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...dest.stream.getAudioTracks()]);
+
+    const server = await peers.server('nms');
+    const bridge = await peers.bridge(server.port);
+    const el = makePublisher({ url: server.url, 'stream-key': 'avsync', bridge, width: 640, height: 360, framerate: 30, 'video-bitrate': 1000 });
+    const ev = record(el);
+    try {
+      await el.start(stream);
+      await sleep(1500);
+      // node-media-server relays packets as they arrive; ffprobe lists them in that order.
+      const { packets } = await peer<{ packets: Packet[] }>('peers-ffprobe-packets', { url: `${server.url}/avsync`, seconds: 6, timeoutMs: 18_000 });
+      const offsets: number[] = [];
+      let lastVideo: number | undefined;
+      for (const p of packets) {
+        if (p.type === 'video') lastVideo = p.dts;
+        else if (lastVideo !== undefined) offsets.push((p.pts - lastVideo) * 1000);
+      }
+      assert(offsets.length > 100, `only ${offsets.length} audio packets after video`);
+      const sorted = [...offsets].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1]!;
+      const worst = Math.max(-sorted[0]!, sorted[sorted.length - 1]!);
+      const latency = el.stats.audioLatencyMs;
+      console.log(`audio − preceding video: min ${sorted[0]!.toFixed(0)} median ${median.toFixed(0)} max ${sorted.at(-1)!.toFixed(0)} ms (${offsets.length} packets); audio path ${latency} ms`);
+      assert(Math.abs(median) <= 40, `median audio − video ${median.toFixed(0)} ms`);
+      assert(worst <= 100, `audio strays ${worst.toFixed(0)} ms from the video around it`);
+      // Capture → encoded: AAC's frame and look-ahead, not a backlog.
+      assert(latency > 0 && latency < 150, `audio path latency ${latency} ms`);
+      assert(ev.errors.length === 0, `errors ${JSON.stringify(ev.errors)}`);
+    } finally {
+      el.stop();
+      clearInterval(draw);
+      osc.stop();
+      await audio.close();
+      stream.getTracks().forEach((t) => t.stop());
+      el.remove();
+    }
+  });
+});
