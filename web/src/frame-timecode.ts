@@ -259,3 +259,45 @@ export function readTimecode(image: TimecodeImage, rect: TimecodeRect = image, o
   }
   return timecodeCheck(value) === check ? value : null;
 }
+
+/** What {@link DisplayedTimecodeReader.read} saw: the code (or null) and the strip's pixels as copied. */
+export interface DisplayedTimecode {
+  code: number | null;
+  /** The strip as copied (scaled to at most the reader's width), for callers that look further (is it black?). */
+  strip: ImageData;
+}
+
+/**
+ * Reads the code off a picture on the page (a canvas, such as the one
+ * `<rtmp-player>` draws into, or a `<video>`), the way a camera pointed at
+ * the screen would: only the strip's rows are copied, scaled down to at most
+ * `maxWidth` (the geometry is relative, so a small copy reads the same and
+ * costs little), into one reused canvas. For the browser only (it needs a
+ * 2D context); the demo's meter and the benchmark's probe both use it.
+ */
+export class DisplayedTimecodeReader {
+  private readonly canvas: HTMLCanvasElement | OffscreenCanvas;
+  private readonly ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
+  constructor(private readonly maxWidth = 320) {
+    this.canvas = typeof document === 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+    const ctx = this.canvas.getContext('2d', { willReadFrequently: true, alpha: false }) as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+    if (ctx === null) throw new Error('no 2D context to read the timecode with');
+    this.ctx = ctx;
+  }
+
+  /** Reads `source`, a picture of `width` × `height` pixels; null before it has a size. */
+  read(source: CanvasImageSource, width: number, height: number): DisplayedTimecode | null {
+    if (!(width > 0 && height > 0)) return null;
+    const w = Math.min(this.maxWidth, width);
+    const h = Math.round((height * w) / width);
+    const rows = timecodeStripHeight(h);
+    if (this.canvas.width !== w || this.canvas.height !== rows) {
+      this.canvas.width = w;
+      this.canvas.height = rows;
+    }
+    this.ctx.drawImage(source, 0, 0, width, (rows * height) / h, 0, 0, w, rows);
+    const strip = this.ctx.getImageData(0, 0, w, rows);
+    return { code: readTimecode(strip, { width: w, height: h }), strip };
+  }
+}

@@ -43,6 +43,8 @@ export const DECODE_AHEAD_MS = 150;
  * played out, not thrown away), ms.
  */
 export const LATE_DROP_MS = 100;
+/** Joining, a first frame this much older than the join point (or three decode times) is still shown, ms. */
+const JOIN_ALLOWANCE_MS = 40;
 /** Frames that are late are spaced at least this far apart, so each one reaches the screen (half a 60 Hz refresh), ms. */
 const CATCH_UP_SPACING_MS = 8;
 
@@ -483,7 +485,15 @@ export class VideoPipeline {
     if (!Number.isFinite(clockMs) || !this.drawnAny || this.rejoining) {
       // The first picture (after a start or a jump) goes up as soon as it
       // decodes, even a little late or early against the audio: time to
-      // first frame matters more than its sync.
+      // first frame matters more than its sync. Unless the join point has
+      // since moved well past it (it was fed before the rest of a GOP-cache
+      // burst had arrived): then it is skipped too. "Well past" allows for
+      // decoding time, or a frame live when fed could never be shown.
+      const allowance = Math.max(JOIN_ALLOWANCE_MS, 3 * (Number.isNaN(this.decodeMsEwma) ? 0 : this.decodeMsEwma));
+      while (!this.drawnAny && this.decoded.length > 0 && this.decoded[0]!.timestamp / 1000 < this.skipBeforeMs - allowance) {
+        this.decoded.shift()!.close();
+        this.framesSkipped++;
+      }
       const first = this.decoded.shift();
       if (first !== undefined) this.rejoining = false;
       if (first !== undefined) this.draw(first);

@@ -4,7 +4,7 @@
  * element's picture (the canvas the worker draws into, or a `<video>`) is
  * copied with drawImage and decoded; {@link DisplayTally} keeps the count.
  */
-import { readTimecode, timecodeStripHeight } from '../../../web/src/frame-timecode.ts';
+import { DisplayedTimecodeReader } from '../../../web/src/frame-timecode.ts';
 import { BLACK_LUMA, DisplayTally } from '../display-tally.ts';
 
 /** What the probe reads each tick: an image source and its picture size, or null while there is none. */
@@ -14,15 +14,11 @@ export type DisplaySource = () => { image: CanvasImageSource; width: number; hei
 export class DisplayProbe {
   /** What it has seen. */
   readonly tally = new DisplayTally();
-  private readonly canvas = document.createElement('canvas');
-  private readonly ctx: CanvasRenderingContext2D;
+  /** The full width: the probe reads the picture as shown, unscaled. */
+  private readonly reader = new DisplayedTimecodeReader(Infinity);
   private raf = 0;
 
-  constructor(private readonly source: DisplaySource) {
-    const ctx = this.canvas.getContext('2d', { willReadFrequently: true, alpha: false });
-    if (!ctx) throw new Error('no 2D context for the probe');
-    this.ctx = ctx;
-  }
+  constructor(private readonly source: DisplaySource) {}
 
   /** Starts reading, every animation frame. */
   start(): void {
@@ -40,17 +36,9 @@ export class DisplayProbe {
 
   private read(): void {
     const src = this.source();
-    if (!src || src.width <= 0 || src.height <= 0) return;
-    const rows = timecodeStripHeight(src.height);
-    if (this.canvas.width !== src.width || this.canvas.height !== rows) {
-      this.canvas.width = src.width;
-      this.canvas.height = rows;
-    }
-    this.ctx.drawImage(src.image, 0, 0, src.width, rows, 0, 0, src.width, rows);
-    const image = this.ctx.getImageData(0, 0, src.width, rows);
-    const now = Date.now();
-    const code = readTimecode(image, { width: src.width, height: src.height });
-    this.tally.see(code, now, code === null && meanLevel(image.data) < BLACK_LUMA);
+    const seen = src && this.reader.read(src.image, src.width, src.height);
+    if (!seen) return;
+    this.tally.see(seen.code, Date.now(), seen.code === null && meanLevel(seen.strip.data) < BLACK_LUMA);
   }
 }
 
