@@ -60,7 +60,7 @@ export interface FlvMuxerOptions {
   video: PublisherVideoCodec | null;
   audio: PublisherAudioCodec | null;
   tag(t: MuxedTag): void;
-  /** Longest a tag waits for the other track, ms. Default 60 (WASM AAC output runs ~45 ms behind its timestamps). */
+  /** Longest a tag waits for the other track, ms. Default 60 (a WASM AAC packet reaches the muxer ~55 ms after its last sample, ~80 ms after its first). */
   maxWaitMs?: number;
   /** Called when video waits for a keyframe the encoder should produce now. */
   requestKeyframe?: () => void;
