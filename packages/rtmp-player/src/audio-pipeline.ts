@@ -25,6 +25,8 @@ const MAX_DECODE_QUEUE = 64;
  * instead of piling up in the port's queue.
  */
 const MAX_UNACKNOWLEDGED_MS = 2000;
+/** Decoded audio kept while the join point is not known yet, at most, ms (older is dropped). */
+const MAX_HELD_MS = 5000;
 
 /** What the pipeline tells the worker. */
 export interface AudioPipelineHooks {
@@ -56,7 +58,11 @@ export class AudioPipeline {
   private capture: PendingCapture | null = null;
   private epoch = 0;
   private unacknowledgedMs = 0;
-  private skipBeforeMs = -Infinity;
+  /** Audio ending before this is not sent; NaN: the join point is not known yet (decoded audio waits in {@link held}). */
+  private skipBeforeMs = NaN;
+  /** Decoded audio waiting for the join point (a GOP-cache burst carries seconds of old audio), bounded by {@link MAX_HELD_MS}. */
+  private held: { ptsMs: number; ms: number; sampleRate: number; channels: Float32Array[] }[] = [];
+  private heldMs = 0;
   private port: MessagePort | null = null;
   /** The duration of the last decoded chunk, ms (AAC: 1024 samples). */
   chunkMs = 0;
@@ -77,6 +83,10 @@ export class AudioPipeline {
   /** Decoded audio ending before `ptsMs` is not sent to the worklet (joining at the live edge). */
   skipBefore(ptsMs: number): void {
     this.skipBeforeMs = ptsMs;
+    const held = this.held;
+    this.held = [];
+    this.heldMs = 0;
+    for (const c of held) this.send(c.ptsMs, c.ms, c.sampleRate, c.channels);
   }
 
   /** Sends a command to the worklet. */
@@ -122,7 +132,9 @@ export class AudioPipeline {
     this.closeDecoder();
     if (had && config !== null) this.build(config);
     this.newestMs = NaN;
-    this.skipBeforeMs = -Infinity;
+    this.skipBeforeMs = NaN;
+    this.held = [];
+    this.heldMs = 0;
     this.post({ type: 'flush' });
   }
 
@@ -251,14 +263,28 @@ export class AudioPipeline {
       if (cap !== null && channels[0] !== undefined) this.fillCapture(cap, channels[0], data.sampleRate);
       const ms = (n / data.sampleRate) * 1000;
       this.chunkMs = ms;
-      if (this.port === null || this.unacknowledgedMs > MAX_UNACKNOWLEDGED_MS) return; // no audio output (running): drop
-      if (data.timestamp / 1000 + ms <= this.skipBeforeMs) return; // before the join point
-      this.post({ type: 'pcm', ptsMs: data.timestamp / 1000, sampleRate: data.sampleRate, channels }, channels.map((c) => c.buffer));
-      this.unacknowledgedMs += ms;
-      this.lastSentAt = performance.now();
+      if (this.port === null) return; // no audio output: nothing to send to
+      const ptsMs = data.timestamp / 1000;
+      if (Number.isNaN(this.skipBeforeMs)) {
+        // Not joined yet: keep it until the player says where playback starts.
+        this.held.push({ ptsMs, ms, sampleRate: data.sampleRate, channels });
+        this.heldMs += ms;
+        while (this.heldMs > MAX_HELD_MS && this.held.length > 1) this.heldMs -= this.held.shift()!.ms;
+        return;
+      }
+      this.send(ptsMs, ms, data.sampleRate, channels);
     } finally {
       data.close();
     }
+  }
+
+  /** Sends decoded audio to the worklet, unless it ends before the join point or no output is running. */
+  private send(ptsMs: number, ms: number, sampleRate: number, channels: Float32Array[]): void {
+    if (this.unacknowledgedMs > MAX_UNACKNOWLEDGED_MS) return; // the output is not running (autoplay policy): drop
+    if (ptsMs + ms <= this.skipBeforeMs) return; // before the join point
+    this.post({ type: 'pcm', ptsMs, sampleRate, channels }, channels.map((c) => c.buffer));
+    this.unacknowledgedMs += ms;
+    this.lastSentAt = performance.now();
   }
 
   private fillCapture(cap: PendingCapture, ch0: Float32Array, rate: number): void {

@@ -467,7 +467,9 @@ export class PlayerSession {
     if (payload.length === 0) return;
     const now = performance.now();
     this.mark('firstMediaMs');
-    if (Number.isFinite(this.newestTs) && (ts < this.newestTs - DISCONTINUITY_BACK_MS || ts > this.newestTs + DISCONTINUITY_FORWARD_MS)) {
+    // Against the same track's newest: the tracks may be offset from each other (an encoder's delay).
+    const trackNewest = typeId === 9 ? this.video.newestMs : this.audio.newestMs;
+    if (Number.isFinite(trackNewest) && (ts < trackNewest - DISCONTINUITY_BACK_MS || ts > trackNewest + DISCONTINUITY_FORWARD_MS)) {
       // A new timeline (a republish, a server-side restart of timestamps): start over from the next keyframe.
       this.flushMedia();
     }
@@ -556,7 +558,10 @@ export class PlayerSession {
     let at = this.clock.started ? this.videoClock() : performance.now() - off - this.latency.targetMs;
     if (Number.isFinite(this.video.newestMs)) at = Math.min(at, this.video.newestMs);
     this.video.skipBefore(at - JOIN_SLACK_MS);
-    if (!this.clock.started) this.audio.skipBefore(at + this.audioOutputLatencyMs);
+    // Audio waits for the first picture, which places it (onPresented): let
+    // loose earlier, it would start the clock on the burst's old audio. Only
+    // a stream with no video (yet) joins on audio alone.
+    if (!this.clock.started && !Number.isFinite(this.video.newestMs)) this.audio.skipBefore(at + this.audioOutputLatencyMs);
   }
 
   private onPresented(width: number, height: number, pts: number): void {
