@@ -21,6 +21,8 @@
 export const CONVERGE_MS = 2000;
 /** The rate stays within 1 ± this (audio pitch shifts by as much, briefly). */
 export const MAX_RATE_DELTA = 0.1;
+/** After a step, no other for this long: the step's effect must show in the delay first, ms. */
+const STEP_COOLDOWN_MS = 1000;
 /** Errors under this (or {@link DEADBAND_FRACTION} of the target) are left alone, ms. */
 const DEADBAND_MS = 15;
 const DEADBAND_FRACTION = 0.05;
@@ -50,6 +52,7 @@ export class LatencyController {
   private readonly windowMs: number;
   private samples: { at: number; delayMs: number }[] = [];
   private correcting = false;
+  private lastStepAt = -Infinity;
 
   constructor(options: LatencyControllerOptions) {
     this.targetMs = options.targetMs;
@@ -81,8 +84,14 @@ export class LatencyController {
     delayMs = Math.min(delayMs, this.targetMs + Math.max(0, bufferMs - minBufferMs));
     // A step when the rate could not correct it within CONVERGE_MS; the
     // current sample must agree (a single late report is not a reason).
-    if (Math.abs(error) > this.stepThresholdMs && Math.sign(delayMs - this.targetMs) === Math.sign(error) && Math.abs(delayMs - this.targetMs) > this.stepThresholdMs) {
+    if (
+      at - this.lastStepAt >= STEP_COOLDOWN_MS &&
+      Math.abs(error) > this.stepThresholdMs &&
+      Math.sign(delayMs - this.targetMs) === Math.sign(error) &&
+      Math.abs(delayMs - this.targetMs) > this.stepThresholdMs
+    ) {
       this.reset();
+      this.lastStepAt = at;
       return { rate: 1, action: error > 0 ? 'jump' : 'hold', byMs: Math.round(Math.abs(error)) };
     }
     // Hysteresis: start correcting past the deadband, stop once the error changes sign.

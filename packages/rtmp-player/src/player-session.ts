@@ -138,6 +138,8 @@ export class PlayerSession {
   private prebufferSent = NaN;
   /** When play() was called (absolute ms), for the startup timings. */
   private calledAt = NaN;
+  /** Audio queued in the worklet at its last report, ms: how far an audio-driven clock can jump. */
+  private workletBufferedMs = 0;
   /** A jump is waiting for its first frame (see onPresented). */
   private rejoin = false;
   private readonly video: VideoPipeline;
@@ -498,6 +500,7 @@ export class PlayerSession {
     // Only while audio is really being fed does it drive the clock.
     if (performance.now() - this.audio.lastSentAt < 1000) this.clock.audioReport(ev.ptsMs, ev.playing);
     if (ev.playing) this.audioPlayingAt = performance.now();
+    this.workletBufferedMs = ev.bufferedMs;
   }
 
   private flushMedia(): void {
@@ -650,7 +653,9 @@ export class PlayerSession {
     const a = this.audio.hasOutput ? this.audio.newestMs : NaN;
     const newest = Number.isNaN(v) ? a : Number.isNaN(a) ? v : Math.min(v, a);
     if (!Number.isFinite(t) || !Number.isFinite(newest)) return 0;
-    return Math.max(0, newest - t);
+    // An audio-driven clock moves only as far as the worklet has audio queued.
+    const audioQueued = this.clock.audioDriven ? this.workletBufferedMs : Infinity;
+    return Math.max(0, Math.min(newest - t, audioQueued));
   }
 
   private controlLatency(now: number): void {

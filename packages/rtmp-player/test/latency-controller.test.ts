@@ -49,6 +49,14 @@ describe('LatencyController', () => {
     expect(c.update(250, 300)).toEqual({ rate: 1, action: 'none', byMs: 0 });
   });
 
+  it('one step at a time: a delay that a step could not fix is not stepped on again within a second', () => {
+    const c = new LatencyController({ targetMs: 100 });
+    expect(c.update(0, 900).action).toBe('jump');
+    expect(c.update(250, 900).action).toBe('none');
+    expect(c.update(500, 900).action).toBe('none');
+    expect(c.update(1000, 900).action).toBe('jump');
+  });
+
   it('far below (the target was raised): one hold for the deficit', () => {
     const c = new LatencyController({ targetMs: 100 });
     c.update(0, 100);
