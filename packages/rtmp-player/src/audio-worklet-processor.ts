@@ -17,7 +17,9 @@
  * queue is bounded (oldest audio dropped past {@link MAX_QUEUE_MS}). A skip
  * forward crossfades from the old position into the new one, and a hold
  * fades out, stays silent with the read head still, and fades back in, so
- * neither clicks.
+ * neither clicks. The read head follows the stream's timestamps: a hole in
+ * the timeline (a sender that skipped audio) plays as silence and an overlap
+ * is skipped, so the clock never drifts behind the stream.
  */
 import type { WorkletCommand, WorkletEvent } from './worker-protocol.ts';
 
@@ -38,6 +40,11 @@ declare const sampleRate: number;
 
 /** The worklet module's body. See the file comment: self-contained. */
 function workletMain(processorName: string, maxQueueMs: number, fadeFrames: number): void {
+  /** Timestamp mismatches between consecutive chunks under this are jitter, not holes, ms. */
+  const GAP_TOLERANCE_MS = 5;
+  /** A hole is filled with at most this much silence, s (a longer one is a new timeline, handled by the worker). */
+  const MAX_GAP_S = 1;
+
   interface Chunk {
     ptsMs: number;
     rate: number;
@@ -63,6 +70,8 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
     private tailLeft = 0;
     private fadeInLeft = 0;
     private holdFrames = 0;
+    /** Silence still to play for a hole in the stream's timeline, output frames. */
+    private gapFrames = 0;
 
     constructor() {
       super();
@@ -88,6 +97,7 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
           break;
         }
         case 'flush':
+          this.gapFrames = 0;
           this.queue = [];
           this.queuedMs = 0;
           this.pos = 0;
@@ -99,6 +109,7 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
           this.rate = c.rate;
           break;
         case 'skip-to':
+          this.gapFrames = 0;
           if (this.playing) this.cutTail();
           while (this.queue.length > 1 && this.chunkEnd(this.queue[0]!) <= c.ptsMs) this.dropHead();
           {
@@ -179,6 +190,16 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
             this.underruns++;
             break;
           }
+          if (this.gapFrames > 0) {
+            // A hole in the stream's timeline (the sender skipped audio):
+            // silence for as long, so the read head, which is the clock,
+            // stays on the stream's time instead of falling behind it.
+            const take = Math.min(frames - i, Math.ceil(this.gapFrames));
+            for (let k = 0; k < take; k++, i++) for (let ch = 0; ch < out.length; ch++) out[ch]![i] = 0;
+            this.gapFrames -= take;
+            this.lastPts = head.ptsMs - (this.gapFrames / sampleRate) * 1000 * this.rate;
+            continue;
+          }
           const src = head.channels;
           const next = this.queue[1]?.channels;
           const n = src[0]!.length;
@@ -200,8 +221,22 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
           this.lastPts = head.ptsMs + (this.pos / head.rate) * 1000;
           if (this.pos >= n) {
             const over = this.pos - n;
+            const end = this.chunkEnd(head);
             this.dropHead();
             this.pos = over;
+            // The next chunk's timestamp, against where this one ended: a gap is
+            // played as silence, an overlap is skipped (both past a little jitter).
+            const following = this.queue[0];
+            if (following !== undefined) {
+              const gapMs = following.ptsMs - end;
+              if (gapMs > GAP_TOLERANCE_MS) {
+                this.cutTail();
+                this.fadeInLeft = fadeFrames;
+                this.gapFrames = Math.min((gapMs / 1000) * sampleRate, sampleRate * MAX_GAP_S) / this.rate;
+              } else if (gapMs < -GAP_TOLERANCE_MS) {
+                this.pos = Math.min(following.channels[0]!.length, this.pos + ((-gapMs / 1000) * following.rate));
+              }
+            }
           }
         }
       }
