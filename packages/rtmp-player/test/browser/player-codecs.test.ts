@@ -3,7 +3,7 @@
  * AAC mono 48 kHz, MP3 and G.711 A-law/µ-law audio (FFmpeg encodes live).
  */
 import '../../src/index.ts';
-import { EventLog, PageErrors, Peers, assert, checkTestsrc2Colours, makePlayer, measureDecodeFps, toneFrequency, waitFor, waitForState } from './player-harness.ts';
+import { assert, checkTestsrc2Colours, EventLog, guardEachTest, makePlayer, measureDecodeFps, Peers, toneFrequency, waitFor, waitForState } from './player-harness.ts';
 
 /** FFmpeg args: live testsrc2 + sine, H.264, the given audio args, FLV to `url`. */
 function liveArgs(url: string, audio: string[], toneHz: number, sampleRate: number): string[] {
@@ -20,17 +20,11 @@ describe('<rtmp-player> codec variants (nginx-rtmp)', () => {
   const peers = new Peers();
   let server: { id: string; port: number; url: string };
   let bridge: { id: string; url: string };
-  let pageErrors: PageErrors;
   before(async () => {
     server = await peers.server('nginx');
     bridge = await peers.bridge([`127.0.0.1:${server.port}`]);
   });
-  beforeEach(() => (pageErrors = new PageErrors()));
-  afterEach(() => {
-    for (const el of document.querySelectorAll('.player-box')) el.remove();
-    assert(pageErrors.errors.length === 0, pageErrors.errors.join('; '));
-    pageErrors.dispose();
-  });
+  guardEachTest();
   after(() => peers.stopAll());
 
   it('H.264 Baseline (no B-frames)', async () => {

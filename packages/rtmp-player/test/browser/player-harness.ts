@@ -105,6 +105,20 @@ export class PageErrors {
   }
 }
 
+/**
+ * Mocha hooks for a suite: no uncaught error or rejection in the page during
+ * a test, and every player the test made (in `.player-box`) removed after it.
+ */
+export function guardEachTest(): void {
+  let pageErrors: PageErrors;
+  beforeEach(() => (pageErrors = new PageErrors()));
+  afterEach(() => {
+    for (const el of document.querySelectorAll('.player-box')) el.remove();
+    assert(pageErrors.errors.length === 0, pageErrors.errors.join('; '));
+    pageErrors.dispose();
+  });
+}
+
 /** A new <rtmp-player> in the page. */
 export function makePlayer(src: string, bridge: string, attrs: Record<string, string> = {}): RtmpPlayerElement {
   const el = document.createElement('rtmp-player');

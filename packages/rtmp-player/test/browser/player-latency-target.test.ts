@@ -24,7 +24,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.ts';
 import type { RtmpPlayerElement } from '../../src/rtmp-player.ts';
 import { DisplayProbe } from '../../../../test/bench/page/display-probe.ts';
-import { EventLog, PageErrors, Peers, assert, makePlayer, sleep, waitForState, type ServerPeer } from './player-harness.ts';
+import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, type ServerPeer, waitForState } from './player-harness.ts';
 
 const SOURCE_FPS = 30;
 
@@ -100,7 +100,6 @@ async function measure(w: Watched, ms: number): Promise<Measured> {
 
 describe('<rtmp-player> latency is a target it reaches and holds', () => {
   const peers = new Peers();
-  let pageErrors: PageErrors;
   const servers: Record<'nms' | 'nginx', { server: ServerPeer; bridge: string; src: string }> = {} as never;
 
   before(async () => {
@@ -113,12 +112,7 @@ describe('<rtmp-player> latency is a target it reaches and holds', () => {
     }
     await sleep(4500); // a whole 2 s GOP in node-media-server's cache, and then some
   });
-  beforeEach(() => (pageErrors = new PageErrors()));
-  afterEach(() => {
-    for (const el of document.querySelectorAll('.player-box')) el.remove();
-    assert(pageErrors.errors.length === 0, pageErrors.errors.join('; '));
-    pageErrors.dispose();
-  });
+  guardEachTest();
   after(() => peers.stopAll());
 
   for (const kind of ['nms', 'nginx'] as const) {

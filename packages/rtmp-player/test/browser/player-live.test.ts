@@ -5,17 +5,11 @@
  * (live: resuming returns to the live edge) and stop.
  */
 import '../../src/index.ts';
-import { EventLog, PageErrors, Peers, assert, makePlayer, sleep, toneFrequency, waitFor, waitForState } from './player-harness.ts';
+import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, toneFrequency, waitFor, waitForState } from './player-harness.ts';
 
 describe('<rtmp-player> stays live', () => {
   const peers = new Peers();
-  let pageErrors: PageErrors;
-  beforeEach(() => (pageErrors = new PageErrors()));
-  afterEach(() => {
-    for (const el of document.querySelectorAll('.player-box')) el.remove();
-    assert(pageErrors.errors.length === 0, pageErrors.errors.join('; '));
-    pageErrors.dispose();
-  });
+  guardEachTest();
   after(() => peers.stopAll());
 
   it('starts from node-media-server’s GOP cache (2 s GOPs, latency 300 ms) and stays live', async () => {

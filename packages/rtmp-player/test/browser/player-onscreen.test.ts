@@ -7,13 +7,12 @@
  */
 import '../../src/index.ts';
 import type { RtmpPlayerElement } from '../../src/rtmp-player.ts';
-import { EventLog, PageErrors, Peers, assert, checkTestsrc2Colours, makePlayer, screenshotOf, sleep, waitFor, waitForState } from './player-harness.ts';
+import { assert, checkTestsrc2Colours, EventLog, guardEachTest, makePlayer, Peers, screenshotOf, sleep, waitFor, waitForState } from './player-harness.ts';
 
 describe('<rtmp-player> on screen', () => {
   const peers = new Peers();
   let src = '';
   let bridgeUrl = '';
-  let pageErrors: PageErrors;
   before(async () => {
     const server = await peers.server('nms');
     const bridge = await peers.bridge([`127.0.0.1:${server.port}`]);
@@ -22,12 +21,7 @@ describe('<rtmp-player> on screen', () => {
     await peers.publish(src, { width: 640, height: 360 });
     await sleep(1500);
   });
-  beforeEach(() => (pageErrors = new PageErrors()));
-  afterEach(() => {
-    for (const el of document.querySelectorAll('.player-box')) el.remove();
-    assert(pageErrors.errors.length === 0, pageErrors.errors.join('; '));
-    pageErrors.dispose();
-  });
+  guardEachTest();
   after(() => peers.stopAll());
 
   /** Playing, and the page shows testsrc2's bars where the element is (and the worker's snapshot agrees). */

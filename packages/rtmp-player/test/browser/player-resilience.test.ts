@@ -6,17 +6,11 @@
  */
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.ts';
-import { EventLog, PageErrors, Peers, assert, checkTestsrc2Colours, makePlayer, waitFor, waitForState } from './player-harness.ts';
+import { assert, checkTestsrc2Colours, EventLog, guardEachTest, makePlayer, Peers, waitFor, waitForState } from './player-harness.ts';
 
 describe('<rtmp-player> resilience', () => {
   const peers = new Peers();
-  let pageErrors: PageErrors;
-  beforeEach(() => (pageErrors = new PageErrors()));
-  afterEach(() => {
-    for (const el of document.querySelectorAll('.player-box')) el.remove();
-    assert(pageErrors.errors.length === 0, pageErrors.errors.join('; '));
-    pageErrors.dispose();
-  });
+  guardEachTest();
   after(() => peers.stopAll());
 
   it('nginx-rtmp restarts on the same port: reconnecting, then playing again', async () => {
