@@ -30,39 +30,57 @@ function setFrozen([client, upstream]: [net.Socket, net.Socket], frozen: boolean
   }
 }
 
+/** A TCP proxy on loopback: its port, its live connection pairs, and stop(). */
+interface Proxy {
+  port: number;
+  pairs: Set<[net.Socket, net.Socket]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A TCP proxy to 127.0.0.1:`target`: for each client, a connection upstream,
+ * handed to `wire` as [client, upstream] to move bytes as it likes; either
+ * side's end or error ends both.
+ */
+async function startProxy(target: number, wire: (pair: [net.Socket, net.Socket]) => void): Promise<Proxy> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    wire(pair);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+  return {
+    port,
+    pairs,
+    stop: () =>
+      new Promise<void>((r) => {
+        for (const pair of pairs) for (const sock of pair) sock.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 /** The player's commands; `keep` registers a peer with the plugin (stopped at the end). */
 export function playerCommands(keep: Keep): Record<string, (p: Payload) => Promise<unknown>> {
   return {
     async 'peers-freeze-proxy'(p) {
-      const target = Number(p?.port);
-      const pairs = new Set<[net.Socket, net.Socket]>();
       let frozen = false;
-      const server = net.createServer((client) => {
-        const upstream = net.connect(target, '127.0.0.1');
-        const pair: [net.Socket, net.Socket] = [client, upstream];
-        pairs.add(pair);
-        setFrozen(pair, frozen);
-        const end = () => {
-          pairs.delete(pair);
-          client.destroy();
-          upstream.destroy();
-        };
-        client.on('error', end).on('close', end);
-        upstream.on('error', end).on('close', end);
-      });
-      const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
-      const id = keep({
-        stop: () =>
-          new Promise<void>((r) => {
-            for (const pair of pairs) for (const s of pair) s.destroy();
-            server.close(() => r());
-          }),
-      });
+      const proxy = await startProxy(Number(p?.port), (pair) => setFrozen(pair, frozen));
+      const id = keep(proxy);
       freezers.set(id, (f) => {
         frozen = f;
-        for (const pair of pairs) setFrozen(pair, f);
+        for (const pair of proxy.pairs) setFrozen(pair, f);
       });
-      return { id, port };
+      return { id, port: proxy.port };
     },
 
     async 'peers-freeze-set'(p) {
@@ -71,12 +89,8 @@ export function playerCommands(keep: Keep): Record<string, (p: Payload) => Promi
     },
 
     async 'peers-jitter-proxy'(p) {
-      const target = Number(p?.port);
       const maxDelayMs = Number(p?.maxDelayMs ?? 150);
-      const sockets = new Set<net.Socket>();
-      const server = net.createServer((client) => {
-        const upstream = net.connect(target, '127.0.0.1');
-        sockets.add(client).add(upstream);
+      const proxy = await startProxy(Number(p?.port), ([client, upstream]) => {
         client.setNoDelay(true);
         upstream.setNoDelay(true);
         client.pipe(upstream);
@@ -98,24 +112,8 @@ export function playerCommands(keep: Keep): Record<string, (p: Payload) => Promi
           queue.push({ at: releaseAt, b });
           if (timer === undefined) timer = setTimeout(pump, releaseAt - performance.now());
         });
-        const end = () => {
-          sockets.delete(client);
-          sockets.delete(upstream);
-          client.destroy();
-          upstream.destroy();
-        };
-        client.on('error', end).on('close', end);
-        upstream.on('error', end).on('close', end);
       });
-      const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
-      const id = keep({
-        stop: () =>
-          new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-          }),
-      });
-      return { id, port };
+      return { id: keep(proxy), port: proxy.port };
     },
 
     async 'peers-timecode-publish'(p) {
