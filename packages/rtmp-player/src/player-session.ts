@@ -120,7 +120,6 @@ export class PlayerSession {
   private reportedNoMedia = false;
   private mediaFlowing = false;
   private lastByteAt = 0;
-  private newestTs = NaN;
   private stats: PlayerStats = emptyStats();
   private readonly bytes = new RateMeter(2);
   private readonly frames = new RateMeter(2);
@@ -140,8 +139,6 @@ export class PlayerSession {
   private calledAt = NaN;
   /** Audio queued in the worklet at its last report, ms: how far an audio-driven clock can jump. */
   private workletBufferedMs = 0;
-  /** A jump is waiting for its first frame (see onPresented). */
-  private rejoin = false;
   private readonly video: VideoPipeline;
   private readonly audio: AudioPipeline;
   private presentTimer: ReturnType<typeof setTimeout> | undefined;
@@ -159,7 +156,7 @@ export class PlayerSession {
     canvas: OffscreenCanvas,
   ) {
     this.video = new VideoPipeline(canvas, {
-      presented: (w, h, pts) => this.onPresented(w, h, pts),
+      presented: (w, h, pts, first) => this.onPresented(w, h, pts, first),
       resized: (width, height) => this.post({ type: 'video-size', width, height }),
       error: (e) => this.report(e),
       codec: (c) => (this.stats.videoCodec = c),
@@ -475,7 +472,6 @@ export class PlayerSession {
       // A new timeline (a republish, a server-side restart of timestamps): start over from the next keyframe.
       this.flushMedia();
     }
-    this.newestTs = Number.isFinite(this.newestTs) ? Math.max(this.newestTs, ts) : ts;
     const edge = typeId === 9 ? this.videoEdge : this.audioEdge;
     edge.arrived(ts, now);
     if (this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS) {
@@ -510,7 +506,6 @@ export class PlayerSession {
     this.latency.reset();
     this.videoEdge.reset();
     this.audioEdge.reset();
-    this.newestTs = NaN;
     this.playingSince = NaN;
     this.windowLateness = -Infinity;
     this.setRate(1);
@@ -567,14 +562,13 @@ export class PlayerSession {
     if (!this.clock.started && !Number.isFinite(this.video.newestMs)) this.audio.skipBefore(at + this.audioOutputLatencyMs);
   }
 
-  private onPresented(width: number, height: number, pts: number): void {
+  private onPresented(width: number, height: number, pts: number, first: boolean): void {
     this.stats.width = width;
     this.stats.height = height;
     const now = performance.now();
     this.frames.add(1, now);
     // The first frame after a jump: a wall clock restarts at it (the decode-through took time).
-    if (this.rejoin && !this.clock.audioDriven) this.clock.jumpTo(pts);
-    this.rejoin = false;
+    if (first && this.clock.started && !this.clock.audioDriven) this.clock.jumpTo(pts);
     if (!this.clock.started) {
       // With no audio driving it, the first frame starts the (wall) clock;
       // the audio joins there (its read head is the output latency ahead of what is heard).
@@ -668,7 +662,6 @@ export class PlayerSession {
       // Forward: video lands on a keyframe and decodes through to the target, unseen; audio skips there.
       const want = this.videoClock() + d.byMs;
       const to = this.video.seek(want) ?? want;
-      this.rejoin = this.video.isRejoining;
       this.audio.post({ type: 'skip-to', ptsMs: to + this.audioOutputLatencyMs });
       this.clock.jumpTo(to + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0));
       this.stats.catchUps++;

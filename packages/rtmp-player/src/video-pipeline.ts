@@ -54,8 +54,8 @@ type QueueItem =
 
 /** What the pipeline tells the worker. */
 export interface VideoPipelineHooks {
-  /** A frame was drawn (first one: the player is playing). */
-  presented(width: number, height: number, ptsMs: number): void;
+  /** A frame was drawn; `first`: the first since a start or a jump (the clock may restart there). */
+  presented(width: number, height: number, ptsMs: number, first: boolean): void;
   /** The displayed size changed. */
   resized(width: number, height: number): void;
   /** A non-fatal problem for the video track. */
@@ -113,19 +113,6 @@ export class VideoPipeline {
   /** The newest media timestamp queued, ms. */
   get newestMs(): number {
     return this.newestTs;
-  }
-
-  /** The presentation time of the oldest media waiting (decoded or not), ms; NaN when empty. */
-  get oldestWaitingMs(): number {
-    const f = this.decoded[0];
-    if (f !== undefined) return f.timestamp / 1000;
-    for (const q of this.queue) if (q.kind === 'sample') return q.pts;
-    return NaN;
-  }
-
-  /** True after a jump until its first frame is drawn (the clock restarts at that frame). */
-  get isRejoining(): boolean {
-    return this.rejoining;
   }
 
   /** True once a frame was drawn since the last reset. */
@@ -495,8 +482,10 @@ export class VideoPipeline {
         this.framesSkipped++;
       }
       const first = this.decoded.shift();
-      if (first !== undefined) this.rejoining = false;
-      if (first !== undefined) this.draw(first);
+      if (first !== undefined) {
+        this.rejoining = false;
+        this.draw(first, true);
+      }
       return first === undefined ? 10 : 1;
     }
     // Very late frames (the next one is due too): drop, unseen.
@@ -519,7 +508,7 @@ export class VideoPipeline {
     return Math.max(1, Math.min(20, due));
   }
 
-  private draw(frame: VideoFrame): void {
+  private draw(frame: VideoFrame, first = false): void {
     const w = frame.displayWidth;
     const h = frame.displayHeight;
     if (this.canvas.width !== w || this.canvas.height !== h) {
@@ -533,7 +522,7 @@ export class VideoPipeline {
     this.framesPresented++;
     this.drawnAny = true;
     this.lastDrawAt = performance.now();
-    this.hooks.presented(w, h, pts);
+    this.hooks.presented(w, h, pts, first);
   }
 }
 

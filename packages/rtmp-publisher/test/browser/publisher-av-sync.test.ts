@@ -10,7 +10,7 @@
  * correctly stamped stream stays within ~85 ms; the old bug was 230 ms and
  * more. Medians must be tighter (±40 ms).
  */
-import { assert, makePublisher, peer, Peers, record, sleep } from './publisher-helpers.ts';
+import { assert, makePublisher, peer, Peers, record, sleep, canvasToneSource } from './publisher-helpers.ts';
 
 interface Packet {
   type: 'video' | 'audio';
@@ -24,21 +24,8 @@ describe('<rtmp-publisher> A/V sync', function () {
   after(() => peers.stopAll());
 
   it('a canvas + oscillator: audio timestamps within 100 ms of the video around them, in arrival order', async () => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 640;
-    canvas.height = 360;
-    const g = canvas.getContext('2d')!;
-    let n = 0;
-    const draw = setInterval(() => {
-      g.fillStyle = `hsl(${(n++ * 7) % 360} 80% 50%)`;
-      g.fillRect(0, 0, canvas.width, canvas.height);
-    }, 1000 / 30);
-    const audio = new AudioContext();
-    const osc = audio.createOscillator();
-    const dest = audio.createMediaStreamDestination();
-    osc.connect(dest);
-    osc.start();
-    const stream = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...dest.stream.getAudioTracks()]);
+    const source = canvasToneSource(640, 360);
+    const { stream } = source;
 
     const server = await peers.server('nms');
     const bridge = await peers.bridge(server.port);
@@ -68,10 +55,7 @@ describe('<rtmp-publisher> A/V sync', function () {
       assert(ev.errors.length === 0, `errors ${JSON.stringify(ev.errors)}`);
     } finally {
       el.stop();
-      clearInterval(draw);
-      osc.stop();
-      await audio.close();
-      stream.getTracks().forEach((t) => t.stop());
+      await source.stop();
       el.remove();
     }
   });

@@ -2,30 +2,15 @@
  * A canvas MediaStream (the same path as screen capture, which cannot run
  * headless) with WebAudio audio publishes like a camera.
  */
-import { assert, makePublisher, Peers, probe, record } from './publisher-helpers.ts';
+import { assert, makePublisher, Peers, probe, record, canvasToneSource } from './publisher-helpers.ts';
 
 describe('<rtmp-publisher> canvas stream', () => {
   const peers = new Peers();
   after(() => peers.stopAll());
 
   it('publishes canvas.captureStream() + an oscillator to node-media-server', async () => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 480;
-    canvas.height = 270;
-    const g = canvas.getContext('2d')!;
-    let n = 0;
-    const draw = setInterval(() => {
-      g.fillStyle = `hsl(${(n++ * 7) % 360} 80% 50%)`;
-      g.fillRect(0, 0, canvas.width, canvas.height);
-      g.fillStyle = '#fff';
-      g.fillText(String(n), 20, 40);
-    }, 1000 / 30);
-    const audio = new AudioContext();
-    const osc = audio.createOscillator();
-    const dest = audio.createMediaStreamDestination();
-    osc.connect(dest);
-    osc.start();
-    const stream = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...dest.stream.getAudioTracks()]);
+    const source = canvasToneSource(480, 270);
+    const { stream } = source;
 
     const server = await peers.server('nms');
     const bridge = await peers.bridge(server.port);
@@ -42,10 +27,7 @@ describe('<rtmp-publisher> canvas stream', () => {
       assert(stream.getVideoTracks()[0]!.readyState === 'live', 'the canvas track was stopped');
       assert(ev.errors.length === 0, `errors ${JSON.stringify(ev.errors)}`);
     } finally {
-      clearInterval(draw);
-      osc.stop();
-      await audio.close();
-      stream.getTracks().forEach((t) => t.stop());
+      await source.stop();
       el.remove();
     }
   });
