@@ -12,6 +12,21 @@
  * its first sample, whatever the encoder did with timestamps, and frames
  * that were skipped leave a gap in session time instead of a shift.
  *
+ * Capture timestamps jitter: Chromium stamps each 10 ms AudioData when it
+ * reaches the reading realm, so consecutive ones lie 2–21 ms apart. Mapping
+ * packets straight through them bunched some packets closer than their
+ * length, and the overlap rule below then dropped every other packet of a
+ * bunch: about 8% of the audio, played as holes. So a frame's capture time
+ * is read against where the previous one ended (the sample clock): within
+ * {@link RESYNC_US} of it, the frame continues the previous one, pulled
+ * towards its own timestamp by 1/{@link SMOOTHING} of the difference (which
+ * follows a drift between the audio device's clock and ours, and spreads a
+ * small real hole over many frames). Further away, it is a stall or a real
+ * gap: a realm that stalled stamps the frames it then reads in a bunch,
+ * after which they are back on the sample clock, so only when
+ * {@link RESYNC_FRAMES} frames in a row lie that far off do their own
+ * timestamps hold (a real gap or a clock step).
+ *
  * The bound: a frame is skipped, not encoded, while the audio already
  * waiting in the encoder (fed, not yet out) or the frame's own age on
  * arrival exceeds {@link AudioTimelineOptions.maxLagUs}, until the encoder's
@@ -56,6 +71,12 @@ export const MAX_AUDIO_LAG_US = 200_000;
 const WARM_UP_US = 1_000_000;
 /** Overlap tolerated between consecutive packets before the later one is dropped (rounding, encoder frame edges), µs. */
 const OVERLAP_US = 5_000;
+/** Distance from the sample clock beyond which a capture timestamp is a real gap or step, not jitter, µs. */
+const RESYNC_US = 40_000;
+/** How strongly a frame's own timestamp pulls the sample clock: 1/SMOOTHING of the difference per frame. */
+const SMOOTHING = 32;
+/** Frames in a row that must lie further than {@link RESYNC_US} off before their timestamps win: a stall's bunch lasts fewer. */
+const RESYNC_FRAMES = 4;
 
 /** See the file comment. */
 export class AudioTimeline {
@@ -69,6 +90,10 @@ export class AudioTimeline {
   private lastEndUs = 0;
   private skipping: 'starting' | 'behind' | null = null;
   private skippedUs = 0;
+  /** Where the last frame ended on its capture clock (smoothed), and that clock's mapping. */
+  private next: { captureUs: number; mapping: ClockMapping } | null = null;
+  /** Frames in a row whose timestamp was further than {@link RESYNC_US} from the sample clock. */
+  private far = 0;
 
   constructor(o: AudioTimelineOptions = {}) {
     this.maxLagUs = o.maxLagUs ?? MAX_AUDIO_LAG_US;
@@ -95,6 +120,8 @@ export class AudioTimeline {
     const n = sampleRate === this.rate ? frames : Math.round((frames * this.rate) / sampleRate);
     const durUs = (frames / sampleRate) * 1e6;
     const ageUs = nowUs - (captureUs + mapping.offsetUs + durUs);
+    const at = this.continuing(captureUs, mapping);
+    this.next = { captureUs: at + durUs, mapping };
     const backlog = this.backlogUs;
     const limit = this.skipping === null ? this.maxLagUs : this.maxLagUs / 2;
     if (backlog > limit || ageUs > this.maxLagUs) {
@@ -109,9 +136,26 @@ export class AudioTimeline {
     }
     this.skipping = null;
     const start = this.position;
-    this.fed.push({ start, frames: n, captureUs, mapping });
+    this.fed.push({ start, frames: n, captureUs: at, mapping });
     this.position += n;
     return { skip: false, encoderUs: (start / this.rate) * 1e6 };
+  }
+
+  /** A frame's capture time, read against the sample clock (see the file comment). */
+  private continuing(captureUs: number, mapping: ClockMapping): number {
+    const next = this.next;
+    if (next === null || next.mapping !== mapping) return captureUs;
+    const errorUs = captureUs - next.captureUs;
+    if (Math.abs(errorUs) <= RESYNC_US) {
+      this.far = 0;
+      return next.captureUs + errorUs / SMOOTHING;
+    }
+    // Far off: a stall in the reading realm (its frames come stamped in a
+    // bunch, and the next ones are back on the sample clock), or a real gap
+    // or step (the difference stays).
+    if (++this.far < RESYNC_FRAMES) return next.captureUs;
+    this.far = 0;
+    return captureUs;
   }
 
   /**

@@ -5,6 +5,17 @@ const RATE = 48_000;
 const FRAME = 480; // 10 ms
 const FRAME_US = 10_000;
 const on = (offsetUs: number) => ({ offsetUs });
+const PACKET_US = (1024 / RATE) * 1e6; // an AAC packet
+
+/** Feeds `frames` 10 ms frames captured at `captureUs(i)`, each as it arrives, and returns the session time of each 1024-sample packet an encoder would give out meanwhile. */
+function encodeAsFed(t: AudioTimeline, frames: number, captureUs: (i: number) => number, m: { offsetUs: number }): (number | undefined)[] {
+  const times: (number | undefined)[] = [];
+  for (let i = 0; i < frames; i++) {
+    t.feed(FRAME, RATE, captureUs(i), m, captureUs(i) + 30_000);
+    while ((times.length + 1) * 1024 <= (i + 1) * FRAME) times.push(t.output(times.length * PACKET_US, PACKET_US));
+  }
+  return times;
+}
 
 describe('AudioTimeline', () => {
   it('feeds a gapless encoder clock and maps packets back to capture time', () => {
@@ -23,9 +34,50 @@ describe('AudioTimeline', () => {
     const m = on(0);
     t.feed(FRAME, RATE, 0, m, 10_000);
     // 100 ms of capture lost (dropped by the browser), then more.
-    t.feed(FRAME, RATE, 110_000, m, 120_000);
+    for (let i = 0; i < 6; i++) t.feed(FRAME, RATE, 110_000 + i * FRAME_US, m, 120_000 + i * FRAME_US);
     expect(t.output(0, FRAME_US)).toBe(0);
-    expect(t.output(FRAME_US, FRAME_US)).toBe(110_000);
+    // Three frames could still be a stall's bunch; from the fourth on, the gap is real and holds.
+    expect(t.output(FRAME_US, FRAME_US)).toBe(FRAME_US);
+    expect(t.output(4 * FRAME_US, FRAME_US)).toBe(140_000);
+    expect(t.output(6 * FRAME_US, FRAME_US)).toBe(160_000);
+  });
+
+  it('does not read a stall of the reading realm (frames stamped in a bunch) as a hole', () => {
+    const t = new AudioTimeline();
+    const m = on(0);
+    const stamps: number[] = [];
+    for (let i = 0; i < 100; i++) stamps.push(i * FRAME_US);
+    // Frames 50–55 waited 60 ms and were read, and stamped, at once.
+    for (let i = 50; i <= 55; i++) stamps[i] = 560_000 + (i - 50) * 100;
+    const times = encodeAsFed(t, stamps.length, (i) => stamps[i]!, m);
+    expect(times.every((x) => x !== undefined)).toBe(true);
+    const spacing = times.slice(1).map((x, k) => x! - times[k]!);
+    expect(Math.max(...spacing.map((d) => Math.abs(d - PACKET_US)))).toBeLessThan(2_500);
+  });
+
+  it('reads jittered capture timestamps as the sample clock they are: packets one after another, none dropped', () => {
+    const t = new AudioTimeline();
+    const m = on(0);
+    // Chromium's 10 ms AudioData arrive 2–21 ms apart; a seeded pattern of that.
+    let seed = 7;
+    const jitter = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 18_000;
+    const times = encodeAsFed(t, 500, (i) => i * FRAME_US + jitter(), m);
+    expect(times.every((x) => x !== undefined)).toBe(true);
+    const spacing = times.slice(1).map((x, k) => x! - times[k]!);
+    expect(Math.max(...spacing.map((d) => Math.abs(d - PACKET_US)))).toBeLessThan(1_000);
+  });
+
+  it('follows a capture clock that drifts from the sample clock, without holes or overlaps', () => {
+    const t = new AudioTimeline();
+    const m = on(0);
+    // The capture clock runs 0.5% fast against the samples: 5 s of audio span 5.025 s.
+    const times = encodeAsFed(t, 500, (i) => i * FRAME_US * 1.005, m);
+    expect(times.every((x) => x !== undefined)).toBe(true);
+    const spacing = times.slice(1).map((x, k) => x! - times[k]!);
+    expect(Math.max(...spacing.map((d) => Math.abs(d - PACKET_US)))).toBeLessThan(1_000);
+    // Still on the capture clock at the end (within the smoothing's lag).
+    const last = times.length - 1;
+    expect(Math.abs(times[last]! - last * PACKET_US * 1.005)).toBeLessThan(5_000);
   });
 
   it('keeps each frame on the mapping it arrived with (a clock step mid-flight)', () => {
