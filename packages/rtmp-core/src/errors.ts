@@ -80,8 +80,10 @@ export const RtmpErrorCode = {
   AacConfigInvalid: 'AAC_CONFIG_INVALID',
   /** Another codec configuration (hvcC, av1C, vpcC, Opus ID header, FLAC STREAMINFO) that is malformed. */
   CodecConfigInvalid: 'CODEC_CONFIG_INVALID',
-  /** A codec we recognise but do not support (Speex, Nellymoser...). */
+  /** A codec we recognise but do not support (ADPCM, device-specific sound...). */
   CodecUnsupported: 'CODEC_UNSUPPORTED',
+  /** An audio packet our own decoders (Nellymoser, Speex) cannot decode: truncated, reserved mode bits, indices out of range. Costs that packet. */
+  AudioPacketInvalid: 'AUDIO_PACKET_INVALID',
 
   // transport
   /** The connection closed. */

@@ -30,3 +30,4 @@ export * from './client/rtmp-client.ts';
 export * from './url/rtmp-url.ts';
 export * from './flv/index.ts';
 export * from './client/backoff.ts';
+export * from './audio-codecs/pcm-decoder.ts';
