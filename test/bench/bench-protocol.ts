@@ -91,6 +91,8 @@ export interface PlayerCounters {
   latencySetting?: string;
   /** mpegts.js: the config it ran with. */
   config?: Record<string, unknown>;
+  /** `<rtmp-player>`: `stats.startup` at the end (ms from play() to each step of the start). */
+  startup?: Record<string, number>;
   /** `catchUps` and `reconnects` deltas. */
   catchUps?: number;
   reconnects?: number;

@@ -41,11 +41,13 @@ interface BenchOptions {
   measureMs: number;
   settleMs: number;
   starts: number;
+  /** `--only first-frame`: the time-to-first-frame starts alone (about a minute). */
+  firstFrameOnly: boolean;
 }
 
-/** Reads `--measure S`, `--settle S` and `--starts N`; throws a TypeError naming a bad one. */
+/** Reads `--measure S`, `--settle S`, `--starts N` and `--only first-frame`; throws a TypeError naming a bad one. */
 function parseOptions(argv: string[]): BenchOptions {
-  const o: BenchOptions = { measureMs: 8000, settleMs: 3000, starts: 6 };
+  const o: BenchOptions = { measureMs: 8000, settleMs: 3000, starts: 6, firstFrameOnly: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, text] = [argv[i], argv[i + 1]];
     const value = Number(text);
@@ -59,8 +61,11 @@ function parseOptions(argv: string[]): BenchOptions {
     } else if (flag === '--starts') {
       if (!(Number.isInteger(value) && value > 0)) throw bad();
       o.starts = value;
+    } else if (flag === '--only') {
+      if (text !== 'first-frame') throw new TypeError(`--only: expected first-frame, got ${String(text)}`);
+      o.firstFrameOnly = true;
     } else {
-      throw new TypeError(`unknown option ${String(flag)} (known: --measure S, --settle S, --starts N)`);
+      throw new TypeError(`unknown option ${String(flag)} (known: --measure S, --settle S, --starts N, --only first-frame)`);
     }
   }
   return o;
@@ -148,8 +153,9 @@ async function main(): Promise<number> {
     console.log(`bench: ready after ${Math.round((performance.now() - t0) / 1000)} s`);
 
     const timing: MeasureTiming = { settleMs: options.settleMs, measureMs: options.measureMs, firstFrameTimeoutMs: 15_000 };
-    for (const source of ['rtmp-publisher', 'ffmpeg'] as const) {
-      for (const audio of [true, false]) {
+    const sources = options.firstFrameOnly ? (['rtmp-publisher'] as const) : (['rtmp-publisher', 'ffmpeg'] as const);
+    for (const source of sources) {
+      for (const audio of options.firstFrameOnly ? [true] : [true, false]) {
         const name = `g2g-${source === 'ffmpeg' ? 'ff' : 'web'}-${audio ? 'av' : 'v'}`;
         const rtmpUrl = `${nms.url}/${name}`;
         console.log(`bench: ${source} ${audio ? 'with a tone' : 'video only'} → ${rtmpUrl}`);
@@ -158,7 +164,7 @@ async function main(): Promise<number> {
         else await publisherPage.evaluate((o) => window.benchPage.startPublisher(o), { url: nms.url, streamKey: name, bridge: bridgeUrl, audio });
         try {
           await sleep(2000); // a full GOP in the server's cache, and the encoder past its start
-          for (const p of PLAYERS) {
+          for (const p of options.firstFrameOnly ? [] : PLAYERS) {
             let m: DisplayMeasurement;
             if (p.name === 'ffmpeg') m = await measureFfmpegPlayer(rtmpUrl, timing);
             else if (p.name === 'mpegts.js') {
@@ -180,7 +186,7 @@ async function main(): Promise<number> {
           if (source === 'rtmp-publisher' && audio) {
             const starts: PlayerName[] = ['rtmp-player auto', 'mpegts.js'];
             for (const player of starts) {
-              const run: FirstFrameRun = { player, firstFrameMs: [], joinAgeMs: [] };
+              const run: FirstFrameRun = { player, firstFrameMs: [], joinAgeMs: [], startup: [] };
               for (let i = 0; i < options.starts; i++) {
                 const once = { settleMs: 0, measureMs: 0, firstFrameTimeoutMs: 15_000 };
                 const m = player === 'mpegts.js'
@@ -188,6 +194,7 @@ async function main(): Promise<number> {
                   : await playerPage.evaluate((o) => window.benchPage.measureRtmpPlayer(o), { ...once, src: rtmpUrl, bridge: bridgeUrl, latency: 'auto' as const });
                 run.firstFrameMs.push(m.firstFrameMs);
                 run.joinAgeMs.push(m.joinAgeMs);
+                if (m.player.startup !== undefined) run.startup.push(m.player.startup);
                 // Land at different points of the 2 s GOP.
                 await sleep(300 + ((i * 700) % 1900));
               }

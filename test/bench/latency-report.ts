@@ -126,19 +126,24 @@ export interface FirstFrameRun {
   /** ms per start; null: no readable frame before the timeout. */
   firstFrameMs: (number | null)[];
   joinAgeMs: (number | null)[];
+  /** `<rtmp-player>`: its own `stats.startup` per start. */
+  startup: Record<string, number>[];
 }
 
-/** The time-to-first-frame table. */
+/** The time-to-first-frame table; ours also gets the medians of its own `stats.startup` steps. */
 export function firstFrameTable(runs: readonly FirstFrameRun[]): string {
   const ok = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
+  const steps = ['workerMs', 'connectedMs', 'playStartMs', 'firstMediaMs', 'firstFrameMs'];
+  const step = (r: FirstFrameRun, k: string) => (r.startup.length === 0 ? '—' : ms(quantile(r.startup.map((s) => s[k] ?? NaN).filter(Number.isFinite), 0.5)));
   return table(
-    ['player', 'starts ok', 'median ms', 'p95 ms', 'join age median ms'],
+    ['player', 'starts ok', 'median ms', 'p95 ms', 'join age median ms', 'its own steps, medians: worker / connected / Play.Start / first media / first frame ms'],
     runs.map((r) => [
       r.player,
       `${ok(r.firstFrameMs).length}/${r.firstFrameMs.length}`,
       ms(quantile(ok(r.firstFrameMs), 0.5)),
       ms(quantile(ok(r.firstFrameMs), 0.95)),
       ms(quantile(ok(r.joinAgeMs), 0.5)),
+      r.startup.length === 0 ? '—' : steps.map((k) => step(r, k)).join(' / '),
     ]),
   );
 }

@@ -11,7 +11,8 @@
  * - samples go into a histogram that forgets (each sample weighs a little
  *   less than the one after it: a half-life of {@link HALF_LIFE_SAMPLES}),
  *   and the target is its {@link QUANTILE} quantile plus {@link MARGIN_MS}:
- *   about the second-worst quarter-second of the last 20 s or so;
+ *   about the third-worst quarter-second of the last 20 s or so (a frame
+ *   later than that is still shown, a little late, not dropped);
  * - so on loopback it lands near the floor (a few ms of jitter and decode),
  *   on a jittery or bursty link it rises at once when media comes late
  *   (a stall's backlog arrives very late), and it decays slowly, over tens
@@ -25,9 +26,9 @@ const BUCKET_MS = 5;
 /** Lateness past this counts as this, ms (the target never goes higher). */
 export const MAX_AUTO_TARGET_MS = 4000;
 /** The quantile of lateness the target covers. */
-export const QUANTILE = 0.99;
+export const QUANTILE = 0.97;
 /** Added to the quantile, ms. */
-export const MARGIN_MS = 15;
+export const MARGIN_MS = 5;
 /** A sample's weight halves after this many newer samples (the player adds one per 250 ms: ≈ 20 s). */
 export const HALF_LIFE_SAMPLES = 80;
 /** The target before enough samples are in, ms. */

@@ -55,6 +55,13 @@ const DISCONTINUITY_FORWARD_MS = 10_000;
 const UNDERRUN_MS = 1500;
 /** Joining, the first frame shown may be this much older than the join point (half a frame at 30 fps), ms. */
 const JOIN_SLACK_MS = 17;
+/**
+ * Before the first picture, media must have paused this long, ms: a
+ * GOP-cache burst comes in several reads, and a keyframe decoded before the
+ * rest arrived would go up as the live picture when it is the cache's
+ * oldest. A live stream's frames come ≥ 1/fps apart, so this costs nothing there.
+ */
+const JOIN_QUIET_MS = 4;
 /** Lateness samples are taken only this long after playback started (the join burst is not jitter), ms. */
 const JITTER_SETTLE_MS = 1000;
 /** Catching up on video alone leaves at least this much buffered (the clock waits at the newest frame anyway), ms. */
@@ -535,9 +542,13 @@ export class PlayerSession {
     if (this.state !== 'buffering' && this.state !== 'playing') return;
     // A video-only clock waits for media instead of running past it (a stall freezes, then resumes on time).
     if (this.clock.started && !this.clock.audioDriven && Number.isFinite(this.video.newestMs)) this.clock.clamp(this.video.newestMs);
-    if (!this.video.hasDrawn) this.join();
-    const wait = this.video.tick(this.videoClock());
-    this.presentTimer = setTimeout(() => this.present(), wait);
+    let hold = 0;
+    if (!this.video.hasDrawn) {
+      this.join();
+      hold = Math.max(0, JOIN_QUIET_MS - (performance.now() - this.lastMediaAt));
+    }
+    const wait = this.video.tick(this.videoClock(), hold > 0);
+    this.presentTimer = setTimeout(() => this.present(), hold > 0 ? Math.min(wait, hold) : wait);
   }
 
   /** A frame was decoded: present now if it is due, instead of at the next timer. */

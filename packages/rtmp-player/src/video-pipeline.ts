@@ -235,10 +235,13 @@ export class VideoPipeline {
   /**
    * Feeds the decoder and draws the frame due at media time `clockMs`
    * (NaN: not started; the first frame is drawn as soon as it decodes).
+   * `holdFirst`: decode, but do not draw the first picture yet.
    * Returns ms until something may be due again (for the worker's timer).
    */
-  tick(clockMs: number): number {
+  tick(clockMs: number, holdFirst = false): number {
     this.feed(clockMs);
+    // Decoding goes on; the first picture waits (see the session's JOIN_QUIET_MS).
+    if (holdFirst && !this.drawnAny) return 10;
     return this.present(clockMs);
   }
 

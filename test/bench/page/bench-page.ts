@@ -80,7 +80,7 @@ async function measure(
   probe.start();
   try {
     const first = await probe.tally.firstFrame(timing.firstFrameTimeoutMs);
-    if (!first || timing.measureMs <= 0) return probe.tally.endWindow(createdAt, {}, errors);
+    if (!first || timing.measureMs <= 0) return probe.tally.endWindow(createdAt, counters.end(), errors);
     await sleep(timing.settleMs);
     probe.tally.beginWindow();
     counters.begin();
@@ -93,6 +93,13 @@ async function measure(
   } finally {
     probe.stop();
   }
+}
+
+/** `stats.startup`'s numbers, where the element has them. */
+function startupOf(stats: object): Record<string, number> | undefined {
+  const v = (stats as { startup?: unknown }).startup;
+  if (v === null || typeof v !== 'object') return undefined;
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }
 
 /** Keeps a player's error events as text. */
@@ -188,6 +195,7 @@ const api: BenchPageApi = {
           targetLatencyMs: target,
           playerDelayMs: delay,
           latencySetting: String(el.latency),
+          startup: startupOf(s),
         };
       },
     };
