@@ -6,17 +6,22 @@
  * | --- | --- | --- |
  * | `peers-ffprobe-frames` | `{ url, seconds, timeoutMs?, rwTimeoutMs? }` | `{ video: number[], audio: number[], errors: string }`: decoded frames' pts (s) over `seconds`, and what FFmpeg logged at level error |
  * | `peers-ffprobe-packets` | `{ url, seconds, timeoutMs? }` | `{ packets: { type: 'video' \| 'audio', pts: number, dts: number }[] }`: packets (s) over `seconds`, in the order they arrived (no decoding, no interleaving by FFmpeg) |
+ * | `peers-ffmpeg-listen-record` | `{ streamKey?, maxMs? }` | `{ id, port, url }`: FFmpeg's own RTMP server (`-listen 1`) on a free loopback port, recording the one publish it takes (`-c copy`) |
+ * | `peers-ffmpeg-listen-result` | `{ id, timeoutMs? }` | `{ exit, frames: { video, audio }, errors, streams }`: after the publish ended, FFmpeg's exit and what the recording holds |
  * | `peers-make-mp4` | `TestSourceOptions` | `{ id, url, probe }`: the MP4 served over HTTP (CORS open) for the page to fetch, and its video pts list |
  * | `peers-throttle-proxy` | `{ port, kbps }` | `{ id, port }`: a TCP proxy to 127.0.0.1:port whose client → server direction is limited to kbps (0 = unlimited) |
  * | `peers-throttle-set` | `{ id, kbps }` | `true` |
  * | `peers-cpu-threads` | `{ pattern }` | CPU seconds per thread name, and per process (`process:<--type>`), in processes whose command line contains pattern (bench) |
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import type net from 'node:net';
-import { makeTestSource, run, type TestSourceOptions } from './ffmpeg.ts';
+import { ffprobe, makeTestSource, run, spawnFfmpeg, type TestSourceOptions } from './ffmpeg.ts';
+import { freePort, waitForListening } from './free-port.ts';
 
 type Payload = Record<string, unknown> | undefined;
 type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
@@ -73,6 +78,9 @@ async function probePackets(url: string, seconds: number, timeoutMs: number): Pr
   };
 }
 
+/** FFmpeg listen-mode recordings by peer id. */
+const recordings = new Map<string, { file: string; exited: Promise<number | string> }>();
+
 /** The publisher's commands; `keep` registers a peer for `peers-stop` and the end-of-run cleanup. */
 export function publisherCommands(keep: Keep): Record<string, (p: Payload) => Promise<unknown>> {
   return {
@@ -82,6 +90,34 @@ export function publisherCommands(keep: Keep): Record<string, (p: Payload) => Pr
 
     async 'peers-ffprobe-packets'(p) {
       return probePackets(String(p?.url), Number(p?.seconds ?? 10), Number(p?.timeoutMs ?? 60_000));
+    },
+
+    async 'peers-ffmpeg-listen-record'(p) {
+      // FFmpeg's own RTMP server (listen mode) as the publisher's peer: it takes one publish and records it.
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'rtmp-web-listen-'));
+      const file = join(dir, 'recorded.flv');
+      const ff = spawnFfmpeg(['-y', '-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/${String(p?.streamKey ?? 'x')}`, '-c', 'copy', '-f', 'flv', file], Number(p?.maxMs ?? 120_000));
+      await waitForListening(port);
+      const id = keep({
+        stop: async () => {
+          await ff.stop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+        log: () => ff.stderr(),
+      });
+      recordings.set(id, { file, exited: ff.exited });
+      return { id, port, url: `rtmp://127.0.0.1:${port}/live` };
+    },
+
+    async 'peers-ffmpeg-listen-result'(p) {
+      // Once the publisher has stopped: FFmpeg ends its recording; what it holds.
+      const r = recordings.get(String(p?.id));
+      if (r === undefined) throw new Error(`no recording ${String(p?.id)}`);
+      const code = await Promise.race([r.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), Number(p?.timeoutMs ?? 10_000)))]);
+      const frames = await probeFrames(r.file, 1e6, 60_000);
+      const streams = await ffprobe(r.file);
+      return { exit: code, frames: { video: frames.video, audio: frames.audio }, errors: frames.errors, streams: streams.map((s) => ({ type: s.codec_type, codec: s.codec_name })) };
     },
 
     async 'peers-make-mp4'(p) {

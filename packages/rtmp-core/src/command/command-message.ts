@@ -44,15 +44,26 @@ function amfBody(payload: Uint8Array, typeId: number): Uint8Array {
   return payload;
 }
 
-/** Decodes a command message body, checking the types of the fixed fields. */
+/**
+ * Decodes a command message body, checking the types of the fixed fields.
+ * A command whose second value is not a number carries no transaction id (a
+ * notification such as `onFCPublish`): it decodes with id 0, no command
+ * object, and every value after the name as its arguments.
+ */
 export function decodeCommand(payload: Uint8Array, typeId: number = MessageType.CommandAmf0, options: CommandDecodeOptions = {}): CommandMessage {
   const values = decodeAmf0(amfBody(payload, typeId), options);
   const [name, transactionId, commandObject = null, ...args] = values;
   if (typeof name !== 'string') {
     throw new RtmpError(RtmpErrorCode.CommandInvalid, `command name must be a string, got ${describe(name)}`);
   }
-  if (typeof transactionId !== 'number' || !Number.isFinite(transactionId)) {
-    throw new RtmpError(RtmpErrorCode.CommandInvalid, `command ${JSON.stringify(name.slice(0, 64))}: transaction id must be a number, got ${describe(transactionId)}`);
+  if (typeof transactionId !== 'number') {
+    // A notification with no transaction id: FFmpeg's listen-mode server
+    // answers FCPublish with a bare `onFCPublish`. What follows the name is
+    // its arguments; it can never match a request (those have ids ≥ 1).
+    return { name, transactionId: 0, commandObject: null, args: values.slice(1) };
+  }
+  if (!Number.isFinite(transactionId)) {
+    throw new RtmpError(RtmpErrorCode.CommandInvalid, `command ${JSON.stringify(name.slice(0, 64))}: transaction id must be a finite number, got ${describe(transactionId)}`);
   }
   return { name, transactionId, commandObject, args };
 }
