@@ -20,7 +20,7 @@
  * non-2xx; node-media-server closes it after Publish.Start on a failed auth).
  */
 import { backoffDelay, RtmpClient, RtmpError, RtmpErrorCode, type AmfValue, type RtmpStatus } from '@rtmp-web/core';
-import { parseRtmpUrl } from '@rtmp-web/core';
+import { parseRtmpUrl, redactStreamKey } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
 import { AudioEncoderStage } from './audio-encoder-stage.ts';
 import { AudioTimeline } from './audio-timeline.ts';
@@ -620,15 +620,9 @@ export class PublishSession {
     }
   }
 
-  /** Removes the stream key from text that may leave the worker. */
+  /** Removes the stream key from text that may leave the worker (whole tokens, see redactStreamKey). */
   private redact(text: string): string {
-    const key = this.o.connect.streamKey;
-    if (key.length === 0) return text;
-    let out = text.split(key).join('<stream key>');
-    // Also its URL-encoded form, as it would appear in a URL a server echoes.
-    const enc = encodeURIComponent(key);
-    if (enc !== key) out = out.split(enc).join('<stream key>');
-    return out;
+    return redactStreamKey(text, this.o.connect.streamKey);
   }
 }
 

@@ -235,3 +235,42 @@ export function formatRtmpUrlForLog(url: string | RtmpUrl): string {
   const base = q < 0 ? parsed.tcUrl : `${parsed.tcUrl.slice(0, q)}?${REDACTED}`;
   return parsed.streamName === '' ? base : `${base}/${REDACTED}`;
 }
+
+/** Characters that continue a token: an occurrence of a key next to one of these is part of another word, not the key. */
+const TOKEN_CHAR = /[A-Za-z0-9_-]/;
+
+/**
+ * `text` with a stream key taken out: its whole-token occurrences (the key,
+ * its publish name and query apart, each also URL-encoded as a component
+ * or as part of a URL) replaced by
+ * `replacement`. Whole tokens only, never substrings: with the key `s`,
+ * "the server closed" stays as it is, where "publish s refused" becomes
+ * "publish <stream key> refused".
+ */
+export function redactStreamKey(text: string, streamKey: string, replacement = '<stream key>'): string {
+  if (streamKey.length === 0) return text;
+  const q = streamKey.indexOf('?');
+  const parts = q < 0 ? [streamKey] : [streamKey, streamKey.slice(0, q), streamKey.slice(q + 1)];
+  const tokens = new Set<string>();
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    tokens.add(p);
+    tokens.add(encodeURIComponent(p));
+    tokens.add(encodeURI(p));
+  }
+  let out = text;
+  // Longest first, so the whole key goes before its parts.
+  for (const token of [...tokens].sort((a, b) => b.length - a.length)) {
+    let from = 0;
+    let result = '';
+    for (let i = out.indexOf(token); i >= 0; i = out.indexOf(token, i + 1)) {
+      const before = i > 0 ? out[i - 1]! : '';
+      const after = out[i + token.length] ?? '';
+      if (i < from || TOKEN_CHAR.test(before) || TOKEN_CHAR.test(after)) continue;
+      result += out.slice(from, i) + replacement;
+      from = i + token.length;
+    }
+    out = result + out.slice(from);
+  }
+  return out;
+}
