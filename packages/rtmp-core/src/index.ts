@@ -31,3 +31,4 @@ export * from './url/rtmp-url.ts';
 export * from './flv/index.ts';
 export * from './client/backoff.ts';
 export * from './audio-codecs/pcm-decoder.ts';
+export * from './audio-codecs/nellymoser/nellymoser-decoder.ts';

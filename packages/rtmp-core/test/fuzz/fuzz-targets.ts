@@ -5,6 +5,7 @@
 import { decodeAmf0 } from '../../src/amf/amf0.ts';
 import { decodeAmf3 } from '../../src/amf/amf3.ts';
 import { amfFixtures } from '../fixtures/amf-fixtures.ts';
+import { audioCodecFixtures, audioCodecFuzzTargets } from '../fixtures/audio-codec-fixtures.ts';
 import { chunkFixtures, chunkFuzzTarget } from '../fixtures/chunk-fixtures.ts';
 import { commandFixtures, commandFuzzTarget } from '../fixtures/command-fixtures.ts';
 import type { Fixture, FuzzTarget } from '../fixtures/fixture.ts';
@@ -13,7 +14,14 @@ import { handshakeFixtures, handshakeFuzzTarget } from '../fixtures/handshake-fi
 import type { FuzzTargetFn } from './mutation-fuzzer.ts';
 
 /** All committed fixtures. */
-export const allFixtures: Fixture[] = [...amfFixtures, ...chunkFixtures, ...commandFixtures, ...handshakeFixtures, ...flvFixtures];
+export const allFixtures: Fixture[] = [
+  ...amfFixtures,
+  ...chunkFixtures,
+  ...commandFixtures,
+  ...handshakeFixtures,
+  ...flvFixtures,
+  ...audioCodecFixtures,
+];
 
 function flvTarget(name: string): FuzzTargetFn {
   const fn = flvFuzzTargets[name];
@@ -35,4 +43,6 @@ export const fuzzTargets: Record<FuzzTarget, FuzzTargetFn> = {
   asc: flvTarget('asc'),
   nalu: flvTarget('nalu'),
   'flv-file': flvTarget('flv-file'),
+  nellymoser: audioCodecFuzzTargets.nellymoser,
+  // speex: audioCodecFuzzTargets.speex,
 };
