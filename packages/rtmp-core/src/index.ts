@@ -32,3 +32,4 @@ export * from './flv/index.ts';
 export * from './client/backoff.ts';
 export * from './audio-codecs/pcm-decoder.ts';
 export * from './audio-codecs/nellymoser/nellymoser-decoder.ts';
+export * from './audio-codecs/speex/speex-decoder.ts';
