@@ -37,8 +37,24 @@ import { printableFourCc, readFourCc, readModExChain, writeFourCc } from './ex-h
 
 const Code = RtmpErrorCode.FlvInvalid;
 
-/** An audio codec the tag layer can hand on, named for WebCodecs where it can be. */
-export type AudioCodec = 'aac' | 'mp3' | 'opus' | 'flac' | 'ac3' | 'eac3' | 'alaw' | 'ulaw' | 'pcm-u8' | 'pcm-s16';
+/**
+ * An audio codec the tag layer can hand on, named for WebCodecs where it can
+ * be. `nellymoser` and `speex` have no WebCodecs decoder anywhere: players
+ * decode them with the core's own decoders (`audio-codecs/`).
+ */
+export type AudioCodec =
+  | 'aac'
+  | 'mp3'
+  | 'opus'
+  | 'flac'
+  | 'ac3'
+  | 'eac3'
+  | 'alaw'
+  | 'ulaw'
+  | 'pcm-u8'
+  | 'pcm-s16'
+  | 'nellymoser'
+  | 'speex';
 
 /** The legacy rate/size/type flags of a non-E-RTMP audio tag. */
 export interface LegacyAudioFlags {
@@ -78,7 +94,7 @@ export interface AudioFrameTag extends AudioTagCommon {
   codec: AudioCodec;
   /** The coded audio (a view into the tag). */
   data: Uint8Array;
-  /** The legacy flags, for codecs configured from them (MP3, G.711, PCM). */
+  /** The legacy flags, for codecs configured from them (MP3, G.711, PCM, Nellymoser, Speex). */
   legacy?: LegacyAudioFlags;
 }
 
@@ -136,9 +152,9 @@ function unsupported(message: string): RtmpError {
 /**
  * The codec of a legacy SoundFormat other than AAC and ExHeader.
  *
- * @throws RtmpError CodecUnsupported (not fatal) for ADPCM, Nellymoser,
- *   Speex and device-specific sound, naming the codec; FlvInvalid for the
- *   reserved formats 12 and 13.
+ * @throws RtmpError CodecUnsupported (not fatal) for ADPCM and
+ *   device-specific sound, naming the codec; FlvInvalid for the reserved
+ *   formats 12 and 13.
  */
 export function legacyAudioCodec(soundFormat: number, soundSize: number): AudioCodec {
   switch (soundFormat) {
@@ -155,6 +171,12 @@ export function legacyAudioCodec(soundFormat: number, soundSize: number): AudioC
       return soundSize === SoundSize.Bits8 ? 'pcm-u8' : 'pcm-s16';
     case SoundFormat.Aac:
       return 'aac';
+    case SoundFormat.Nellymoser16kMono:
+    case SoundFormat.Nellymoser8kMono:
+    case SoundFormat.Nellymoser:
+      return 'nellymoser';
+    case SoundFormat.Speex:
+      return 'speex';
     case 12:
     case 13:
       throw new RtmpError(Code, `reserved sound format ${soundFormat}`);
@@ -170,8 +192,8 @@ export function legacyAudioCodec(soundFormat: number, soundSize: number): AudioC
  * into `body`, not copies.
  *
  * @throws RtmpError FlvInvalid when truncated or a packet type is reserved;
- *   CodecUnsupported (not fatal) for Speex, Nellymoser, ADPCM, device-specific
- *   sound, unknown FourCCs and E-RTMP multitrack.
+ *   CodecUnsupported (not fatal) for ADPCM, device-specific sound, unknown
+ *   FourCCs and E-RTMP multitrack.
  */
 export function parseAudioTag(body: Uint8Array): AudioTag {
   if (body.length === 0) return { kind: 'silence', enhanced: false };

@@ -4,7 +4,9 @@
  * Video always starts from a sequence start (avcC, hvcC, av1C, vpcC). Audio
  * either starts from a sequence start (AAC, Opus, FLAC) or is self-describing
  * per frame (MP3, AC-3, E-AC-3) or configured by the legacy tag flags
- * (G.711, PCM). The WebCodecs stage calls {@link audioDecoderConfigFromTag}
+ * (G.711, PCM, Nellymoser, Speex: the last two named `nellymoser` and
+ * `speex`, which no WebCodecs implementation decodes; players route them to
+ * the core's own decoders). The WebCodecs stage calls {@link audioDecoderConfigFromTag}
  * on each audio tag until it gets a configuration, and again on every
  * sequence start.
  *
@@ -14,6 +16,9 @@
  * channel count from the SoundType bit; MP3's rate and channels come from
  * its own frame header when there is one, else from the flags; format 14 is
  * MP3 at 8 kHz; PCM takes all three from the flags, 5.5 kHz meaning 5512 Hz.
+ * Nellymoser and Speex are mono whatever the SoundType bit says; Nellymoser
+ * is 16 kHz for format 4, 8 kHz for format 5 and the rate bits for format
+ * 6; Speex in FLV is always 16 kHz (FLV 10.1 spec, E.4.2.1).
  */
 import { RtmpError, RtmpErrorCode } from '../errors.ts';
 import { aacConfigToDecoderConfig } from './aac-config.ts';
@@ -53,6 +58,12 @@ export function videoDecoderConfigFromSequenceStart(tag: VideoSequenceStartLike)
       // VP8 needs no description; the record, if any, only repeats what frames say.
       return { codec: 'vp8' };
   }
+}
+
+function nellymoserRate(flags: LegacyAudioFlags): number {
+  if (flags.soundFormat === SoundFormat.Nellymoser16kMono) return 16000;
+  if (flags.soundFormat === SoundFormat.Nellymoser8kMono) return 8000;
+  return soundRateHz[flags.soundRate];
 }
 
 function legacyChannels(flags: LegacyAudioFlags): number {
@@ -117,6 +128,11 @@ export function audioDecoderConfigFromTag(tag: AudioTag): AudioDecoderConfigLike
     case 'pcm-s16':
       if (legacy === undefined) return undefined;
       return { codec: tag.codec, sampleRate: soundRateHz[legacy.soundRate], numberOfChannels: legacyChannels(legacy) };
+    case 'nellymoser':
+      if (legacy === undefined) return undefined;
+      return { codec: 'nellymoser', sampleRate: nellymoserRate(legacy), numberOfChannels: 1 };
+    case 'speex':
+      return { codec: 'speex', sampleRate: 16000, numberOfChannels: 1 };
     default:
       return undefined;
   }

@@ -67,12 +67,17 @@ describe('parseAudioTag: legacy (FLV E.4.2.1)', () => {
     expect(parseAudioTag(new Uint8Array(0))).toEqual({ kind: 'silence', enhanced: false });
   });
 
-  it('rejects Speex and Nellymoser with a non-fatal CodecUnsupported naming the codec', () => {
+  it('parses Speex and Nellymoser (formats 4, 5, 6, 11) as frames with their flags', () => {
+    expect(parseAudioTag(h('b630'))).toMatchObject({ kind: 'frame', codec: 'speex', data: h('30'), legacy: { soundFormat: 11 } });
+    expect(parseAudioTag(h('4200'))).toMatchObject({ kind: 'frame', codec: 'nellymoser', legacy: { soundFormat: 4 } });
+    expect(parseAudioTag(h('5200'))).toMatchObject({ kind: 'frame', codec: 'nellymoser', legacy: { soundFormat: 5 } });
+    expect(parseAudioTag(h('6a00'))).toMatchObject({ kind: 'frame', codec: 'nellymoser', data: h('00'), legacy: { soundFormat: 6, soundRate: 2 } });
+    expect(legacyAudioCodec(11, 1)).toBe('speex');
+    expect(legacyAudioCodec(6, 1)).toBe('nellymoser');
+  });
+
+  it('rejects ADPCM and device-specific sound with a non-fatal CodecUnsupported naming the codec', () => {
     for (const [hex, name] of [
-      ['b630', 'Speex'],
-      ['4200', 'Nellymoser 16 kHz'],
-      ['5200', 'Nellymoser 8 kHz'],
-      ['6a00', 'Nellymoser'],
       ['1e00', 'ADPCM'],
       ['f000', 'device-specific'],
     ] as const) {
@@ -81,7 +86,7 @@ describe('parseAudioTag: legacy (FLV E.4.2.1)', () => {
       expect(e?.fatal).toBe(false);
       expect(e?.message).toContain(name);
     }
-    expect(() => legacyAudioCodec(11, 1)).toThrow(/Speex/);
+    expect(() => legacyAudioCodec(1, 1)).toThrow(/ADPCM/);
   });
 
   it('rejects truncated and reserved input with FlvInvalid', () => {

@@ -47,6 +47,23 @@ describe('audioDecoderConfigFromTag', () => {
     expect(cfg('3200')).toEqual({ codec: 'pcm-s16', sampleRate: 5512, numberOfChannels: 1 });
   });
 
+  it('Nellymoser: 16 kHz (format 4), 8 kHz (format 5), the rate bits (format 6); always mono', () => {
+    expect(cfg('42aabb')).toEqual({ codec: 'nellymoser', sampleRate: 16000, numberOfChannels: 1 });
+    expect(cfg('52aabb')).toEqual({ codec: 'nellymoser', sampleRate: 8000, numberOfChannels: 1 });
+    expect(cfg('5faabb')).toEqual({ codec: 'nellymoser', sampleRate: 8000, numberOfChannels: 1 });
+    expect(cfg('62aabb')).toEqual({ codec: 'nellymoser', sampleRate: 5512, numberOfChannels: 1 });
+    expect(cfg('66aabb')).toEqual({ codec: 'nellymoser', sampleRate: 11025, numberOfChannels: 1 });
+    expect(cfg('6aaabb')).toEqual({ codec: 'nellymoser', sampleRate: 22050, numberOfChannels: 1 });
+    // The stereo bit does not make Nellymoser stereo.
+    expect(cfg('6faabb')).toEqual({ codec: 'nellymoser', sampleRate: 44100, numberOfChannels: 1 });
+  });
+
+  it('Speex: always 16 kHz mono, whatever the flags say', () => {
+    expect(cfg('b630')).toEqual({ codec: 'speex', sampleRate: 16000, numberOfChannels: 1 });
+    expect(cfg('b230')).toEqual({ codec: 'speex', sampleRate: 16000, numberOfChannels: 1 });
+    expect(cfg('bf30')).toEqual({ codec: 'speex', sampleRate: 16000, numberOfChannels: 1 });
+  });
+
   it('Opus: 48 kHz, channels from the ID header, which is the description', () => {
     const c = cfg('90' + '4f707573' + bytesToHex(OPUS_HEAD_STEREO));
     expect(c).toEqual({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2, description: OPUS_HEAD_STEREO });
