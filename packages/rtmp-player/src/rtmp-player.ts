@@ -41,8 +41,8 @@ export type RtmpPlayerErrorDetail = PlayerErrorInfo;
  * @fires statechange - `detail.state`: idle, connecting, buffering, playing, paused, reconnecting, stopped, error
  * @fires metadata - `detail`: the stream's onMetaData object
  * @fires status - every onStatus from the server: `detail.code` (e.g. NetStream.Play.Start, NetStream.Play.UnpublishNotify), `level`, `description`
- * @fires error - `detail.code`, `detail.message`, `detail.fatal`. It bubbles, so
- *   unless an ancestor stops it, it reaches `window` (and `window.onerror`).
+ * @fires error - `detail.code`, `detail.message`, `detail.fatal`. Like
+ *   HTMLMediaElement's, it does not bubble: listen on the element.
  *
  * @csspart video - the box the picture is fitted into
  * @csspart canvas - the canvas the worker draws on
@@ -264,8 +264,10 @@ delay ${s.playerDelayMs} ms (target ${s.targetLatencyMs})  buffer ${s.bufferMs} 
     else void this.requestFullscreen().catch(() => {});
   };
 
+  /** `error` stays on the element, as HTMLMediaElement's does (a bubbling one reaches window.onerror, which takes it for an uncaught exception); the others bubble out of shadow roots. */
   private fire<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+    const travels = type !== 'error';
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: travels, composed: travels }));
   }
 
   private onWorkerEvent(e: PlayerEvent): void {

@@ -390,6 +390,16 @@ export class PublishSession {
       const status = typeof err.details?.code === 'string' ? err.details.code : undefined;
       return this.fail(err.code, err, true, status);
     }
+    if (err.details?.opened === false && this.publishedAt === 0) {
+      // The first start, and the bridge never took the WebSocket: it is not
+      // running, or it refuses this target or page (a browser shows neither
+      // the bridge's 403 nor its reason). Retrying cannot change its mind.
+      return this.fail(
+        'BRIDGE_UNAVAILABLE',
+        new Error(`the bridge refused the connection or is unreachable (is the server on its allowlist, and this page's origin allowed?): ${err.message}`),
+        true,
+      );
+    }
     if (phase === 'connected') {
       // connect succeeded and the server hung up on publish: nginx-rtmp does
       // exactly this when on_publish answers 403.

@@ -68,7 +68,7 @@ const EMPTY_STATS: PublisherStats = {
  *
  * @fires statechange - `{ state }`: idle, connecting, publishing, reconnecting, stopped, error
  * @fires status - `{ code, level, description }`: every onStatus from the server
- * @fires error - `{ code, message, fatal, status? }`
+ * @fires error - `{ code, message, fatal, status? }`; it does not bubble (listen on the element)
  * @csspart preview - the preview `<video>` (with `controls`)
  * @csspart go-live - the Go live / Stop button
  * @csspart live-indicator - elapsed time and bitrate while live
@@ -273,8 +273,10 @@ export class RtmpPublisher extends LitElement {
     this.fire('statechange', { state: s } satisfies PublisherStateChangeDetail);
   }
 
+  /** `error` stays on the element, as HTMLMediaElement's does (a bubbling one reaches window.onerror, which takes it for an uncaught exception); the others bubble out of shadow roots. */
   private fire(type: string, detail: unknown): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+    const travels = type !== 'error';
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: travels, composed: travels }));
   }
 
   // ---- sources -------------------------------------------------------------

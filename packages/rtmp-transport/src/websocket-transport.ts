@@ -89,7 +89,8 @@ export class WebSocketTransport implements RtmpTransport {
             : new RtmpError(
                 RtmpErrorCode.TransportError,
                 opened ? `bridge closed the connection (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})` : `could not open the bridge WebSocket (code ${ev.code})`,
-                { details: { wsCode: ev.code } },
+                // opened false: the bridge never took the WebSocket (not running, or it refused the target or the origin).
+                { details: { wsCode: ev.code, opened } },
               );
         if (!opened) reject(error);
         handlers.close(error);

@@ -57,6 +57,8 @@ describe('<rtmp-player> failures', () => {
     await el.play();
     await waitForState(el, 'error', 5000);
     assert(log.errors[0]?.code === 'BAD_SOURCE' && log.errors[0].fatal, JSON.stringify(log.errors));
+    // The element's `error` stays on it, as HTMLMediaElement's does: nothing reached window's listeners.
+    assert(pageErrors.errors.length === 0, `reached window: ${pageErrors.errors.join('; ')}`);
   });
 
   it('a garbage server (random bytes after the handshake): a protocol error code, fatal', async () => {

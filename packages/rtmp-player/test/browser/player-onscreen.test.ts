@@ -41,7 +41,6 @@ describe('<rtmp-player> on screen', () => {
   it('the README example: <rtmp-player autoplay muted controls> from HTML', async () => {
     const box = document.createElement('div');
     box.className = 'player-box';
-    box.addEventListener('error', (e) => e.stopPropagation());
     box.innerHTML = `<rtmp-player style="width:640px" autoplay muted controls src="${src}" bridge="${bridgeUrl}"></rtmp-player>`;
     document.body.append(box);
     await shows(box.querySelector('rtmp-player')!, 'autoplay');
@@ -63,7 +62,6 @@ describe('<rtmp-player> on screen', () => {
     await sleep(300);
     const box = document.createElement('div');
     box.className = 'player-box';
-    box.addEventListener('error', (e) => e.stopPropagation());
     box.append(el);
     document.body.append(box);
     await played;

@@ -73,8 +73,6 @@ export function record(el: RtmpPublisher): { states: PublisherState[]; errors: P
   const r = { states: [] as PublisherState[], errors: [] as PublisherErrorDetail[], statuses: [] as string[] };
   el.addEventListener('statechange', (e) => r.states.push((e as CustomEvent<{ state: PublisherState }>).detail.state));
   el.addEventListener('error', (e) => {
-    // A bubbling `error` event that reaches window is an uncaught error to mocha.
-    e.stopPropagation();
     r.errors.push((e as unknown as CustomEvent<PublisherErrorDetail>).detail);
   });
   el.addEventListener('status', (e) => r.statuses.push((e as CustomEvent<{ code: string }>).detail.code));

@@ -35,6 +35,48 @@ describe('<rtmp-publisher> refused publishes', () => {
     el.remove();
   });
 
+  it('a one-letter stream key: the refusal reads as written, and its error event stays on the element', async () => {
+    const auth = await peer<{ id: string; port: number }>('peers-http-status', { status: 403 });
+    peers.add(auth.id);
+    const server = await peers.server('nginx', { applicationExtra: `on_publish http://127.0.0.1:${auth.port}/auth;` });
+    const bridge = await peers.bridge(server.port);
+    const el = makePublisher({ url: server.url, 'stream-key': 's', bridge, width: 320, height: 240, framerate: 15 });
+    const ev = record(el);
+    const reachedWindow: string[] = [];
+    const onWindowError = (e: Event) => reachedWindow.push(e.type);
+    window.addEventListener('error', onWindowError);
+    try {
+      await el.start().catch(() => undefined);
+      await sleep(500);
+    } finally {
+      window.removeEventListener('error', onWindowError);
+      el.remove();
+    }
+    const message = ev.errors[0]?.message ?? '';
+    console.log(`refusal with key "s": ${message}`);
+    assert(ev.errors[0]?.code === 'PUBLISH_REFUSED', `errors ${JSON.stringify(ev.errors)}`);
+    assert(!/<stream key>[a-z]|[a-z]<stream key>/.test(message), `the key was cut out of words: ${message}`);
+    assert(message.includes('server'), `unreadable: ${message}`);
+    assert(reachedWindow.length === 0, `${reachedWindow.length} error event(s) reached window`);
+  });
+
+  it('a bridge that refuses the target (not on its allowlist): a fatal BRIDGE_UNAVAILABLE at once, no retries', async () => {
+    const server = await peers.server('nginx');
+    const bridge = await peers.bridge(server.port + 1); // allows another port only
+    const el = makePublisher({ url: server.url, 'stream-key': KEY, bridge, width: 320, height: 240, framerate: 15 });
+    const ev = record(el);
+    const t0 = performance.now();
+    let rejected: unknown;
+    await el.start().catch((e: unknown) => (rejected = e));
+    const ms = performance.now() - t0;
+    await sleep(1500); // no retries may follow
+    console.log(`bridge refusal: start() rejected after ${Math.round(ms)} ms: ${String((rejected as Error | undefined)?.message)}`);
+    assert(rejected instanceof Error, 'start() should reject');
+    assert(ev.errors.length === 1 && ev.errors[0]!.code === 'BRIDGE_UNAVAILABLE' && ev.errors[0]!.fatal, `errors ${JSON.stringify(ev.errors)}`);
+    assert(!ev.states.includes('reconnecting') && ev.states.at(-1) === 'error', `states ${ev.states.join()}`);
+    el.remove();
+  });
+
   it('a second publisher on the same stream: NetStream.Publish.BadName, fatal', async () => {
     const server = await peers.server('nginx');
     const bridge = await peers.bridge(server.port);
