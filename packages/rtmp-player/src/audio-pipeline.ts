@@ -1,6 +1,10 @@
 /**
- * The audio stage in the worker: FLV audio tags → a WebCodecs AudioDecoder →
- * planar float PCM, transferred to the audio worklet over its MessagePort.
+ * The audio stage in the worker: FLV audio tags → a WebCodecs AudioDecoder
+ * (or, for the Flash-era codecs no browser decodes, Nellymoser and Speex,
+ * one of the core's own decoders: software-audio-decoders.ts) → planar
+ * float PCM, transferred to the audio worklet over its MessagePort. Both
+ * kinds of decoder feed the same path (timestamps, join point, held audio,
+ * captures, worklet messages), so A/V sync and latency control are the same.
  *
  * Audio is decoded as it arrives (it is small), with or without an output
  * (the page makes its audio output lazily, and not at all while muted, so
@@ -10,10 +14,20 @@
  * ({@link AudioPipeline.skipBefore}).
  * AAC and Opus configure from their sequence start; MP3, G.711 and PCM from
  * each frame's header or flags, so a change of rate or channels mid-stream
- * reconfigures. A codec the browser cannot decode is reported once
- * (CodecUnsupported, not fatal) and the video goes on.
+ * reconfigures; Nellymoser and Speex configure from their flags too. A
+ * codec the browser cannot decode is reported once (CodecUnsupported, not
+ * fatal) and the video goes on. A packet our own decoders refuse costs that
+ * packet (AudioPacketInvalid, not fatal, reported once per codec).
  */
-import { RtmpError, RtmpErrorCode, audioDecoderConfigFromTag, parseAudioTag, type AudioDecoderConfigLike } from '@rtmp-web/core';
+import {
+  RtmpError,
+  RtmpErrorCode,
+  audioDecoderConfigFromTag,
+  parseAudioTag,
+  type AudioDecoderConfigLike,
+  type PcmDecoder,
+} from '@rtmp-web/core';
+import { createSoftwareAudioDecoder, isSoftwareAudioCodec } from './software-audio-decoders.ts';
 import type { AudioCapture, WorkletCommand } from './worker-protocol.ts';
 
 /** Chunks waiting inside the decoder at most; past it audio is dropped (it cannot be late-played anyway). */
@@ -51,6 +65,8 @@ export class AudioPipeline {
   /** The newest audio timestamp received, ms. */
   newestMs = NaN;
   private decoder: AudioDecoder | null = null;
+  /** Our own decoder, for the codecs no browser decodes (then {@link decoder} is null). */
+  private software: PcmDecoder | null = null;
   private current: AudioDecoderConfigLike | null = null;
   private pendingConfig: AudioDecoderConfigLike | null = null;
   private supported = new Map<string, boolean>();
@@ -108,6 +124,7 @@ export class AudioPipeline {
     if (config !== undefined && !sameConfig(config, this.pendingConfig ?? this.current)) this.configure(config);
     if (tag.kind !== 'frame') return;
     this.newestMs = Number.isFinite(this.newestMs) ? Math.max(this.newestMs, ts) : ts;
+    if (this.software !== null) return this.decodeSoftware(this.software, tag.data, ts);
     const d = this.decoder;
     if (d === null || d.state !== 'configured' || d.decodeQueueSize > MAX_DECODE_QUEUE) return;
     try {
@@ -128,9 +145,9 @@ export class AudioPipeline {
     // still outputs is dropped, and the stream need not resend its sequence
     // header (nginx-rtmp sends it only when play starts).
     const config = this.current;
-    const had = this.decoder !== null;
+    const had = this.decoder !== null || this.software !== null;
     this.closeDecoder();
-    if (had && config !== null) this.build(config);
+    if (had && config !== null) this.open(config);
     this.newestMs = NaN;
     this.skipBeforeMs = NaN;
     this.held = [];
@@ -181,7 +198,14 @@ export class AudioPipeline {
     this.epoch++;
     const d = this.decoder;
     this.decoder = null;
+    this.software = null;
     if (d !== null && d.state !== 'closed') d.close();
+  }
+
+  /** Starts decoding `config`, known to be decodable: ours, or WebCodecs'. */
+  private open(config: AudioDecoderConfigLike): void {
+    if (isSoftwareAudioCodec(config.codec)) this.buildSoftware(config);
+    else this.build(config);
   }
 
   private webCodecsConfig(c: AudioDecoderConfigLike): AudioDecoderConfig {
@@ -193,6 +217,8 @@ export class AudioPipeline {
   private configure(config: AudioDecoderConfigLike): void {
     this.closeDecoder();
     this.current = null;
+    this.pendingConfig = null;
+    if (isSoftwareAudioCodec(config.codec)) return this.buildSoftware(config);
     const known = this.supported.get(config.codec);
     if (known === false) return this.unsupported(config);
     if (known === true) return this.build(config);
@@ -223,6 +249,36 @@ export class AudioPipeline {
         details: { codec: config.codec },
       }),
     );
+  }
+
+  /** One of our own decoders (synchronous: {@link decodeSoftware} hands its PCM on as WebCodecs output would come). */
+  private buildSoftware(config: AudioDecoderConfigLike): void {
+    const decoder = createSoftwareAudioDecoder(config);
+    if (decoder === null) return this.unsupported(config);
+    this.current = config;
+    this.software = decoder;
+    this.hooks.codec(config.codec);
+  }
+
+  private decodeSoftware(decoder: PcmDecoder, data: Uint8Array, ts: number): void {
+    let pcm: Float32Array;
+    try {
+      pcm = decoder.decode(data);
+    } catch (e) {
+      // A bad packet costs that packet; the decoder goes on with the next.
+      const codec = this.current?.codec ?? 'audio';
+      const err =
+        e instanceof RtmpError
+          ? e.fatal
+            ? new RtmpError(e.code, e.message, { fatal: false, cause: e, details: e.details })
+            : e
+          : new RtmpError(RtmpErrorCode.AudioPacketInvalid, `${codec} decode failed: ${String(e)}`, { fatal: false, cause: e });
+      this.reportOnce(`packet ${codec} ${err.code}`, err);
+      return;
+    }
+    if (pcm.length === 0) return;
+    // A copy: the decoder reuses its buffer, and this one is transferred (or held).
+    this.deliver(ts, decoder.sampleRate, [pcm.slice()]);
   }
 
   private build(config: AudioDecoderConfigLike): void {
@@ -259,23 +315,28 @@ export class AudioPipeline {
         data.copyTo(plane, { planeIndex: ch, format: 'f32-planar' });
         channels.push(plane);
       }
-      const cap = this.capture;
-      if (cap !== null && channels[0] !== undefined) this.fillCapture(cap, channels[0], data.sampleRate);
-      const ms = (n / data.sampleRate) * 1000;
-      this.chunkMs = ms;
-      if (this.port === null) return; // no audio output: nothing to send to
-      const ptsMs = data.timestamp / 1000;
-      if (Number.isNaN(this.skipBeforeMs)) {
-        // Not joined yet: keep it until the player says where playback starts.
-        this.held.push({ ptsMs, ms, sampleRate: data.sampleRate, channels });
-        this.heldMs += ms;
-        while (this.heldMs > MAX_HELD_MS && this.held.length > 1) this.heldMs -= this.held.shift()!.ms;
-        return;
-      }
-      this.send(ptsMs, ms, data.sampleRate, channels);
+      this.deliver(data.timestamp / 1000, data.sampleRate, channels);
     } finally {
       data.close();
     }
+  }
+
+  /** Decoded audio from either kind of decoder: to the capture, then held until the join point or sent. */
+  private deliver(ptsMs: number, sampleRate: number, channels: Float32Array[]): void {
+    const n = channels[0]?.length ?? 0;
+    const cap = this.capture;
+    if (cap !== null && channels[0] !== undefined) this.fillCapture(cap, channels[0], sampleRate);
+    const ms = (n / sampleRate) * 1000;
+    this.chunkMs = ms;
+    if (this.port === null) return; // no audio output: nothing to send to
+    if (Number.isNaN(this.skipBeforeMs)) {
+      // Not joined yet: keep it until the player says where playback starts.
+      this.held.push({ ptsMs, ms, sampleRate, channels });
+      this.heldMs += ms;
+      while (this.heldMs > MAX_HELD_MS && this.held.length > 1) this.heldMs -= this.held.shift()!.ms;
+      return;
+    }
+    this.send(ptsMs, ms, sampleRate, channels);
   }
 
   /** Sends decoded audio to the worklet, unless it ends before the join point or no output is running. */
