@@ -7,9 +7,17 @@
  *   messages, at chunk size 128 (RTMP's default) and 4096, pushed in 16 KiB
  *   pieces as a socket would deliver them;
  * - chunk writer: the same messages chunked for sending;
- * - AMF0: decoding an onStatus command.
+ * - AMF0: decoding an onStatus command;
+ * - our own audio decoders: decode speed as a multiple of real time, per
+ *   codec and rate, on 10 s of speech-band noise FFmpeg encodes (skipped
+ *   without FFmpeg).
  */
+import { execFileSync } from 'node:child_process';
 import { decodeAmf0, encodeAmf0 } from '../src/amf/amf0.ts';
+import { NellymoserDecoder } from '../src/audio-codecs/nellymoser/nellymoser-decoder.ts';
+import type { PcmDecoder } from '../src/audio-codecs/pcm-decoder.ts';
+import { parseAudioTag } from '../src/flv/audio-tag.ts';
+import { FlvFileReader } from '../src/flv/flv-file.ts';
 import { ChunkReader } from '../src/chunk/chunk-reader.ts';
 import { ChunkWriter } from '../src/chunk/chunk-writer.ts';
 import type { RtmpMessage } from '../src/message/message-types.ts';
@@ -63,3 +71,65 @@ const amfMs = time(() => {
   for (let i = 0; i < n; i++) decodeAmf0(status);
 });
 console.log(`AMF0 onStatus decode: ${Math.round(n / (amfMs / 1000))} messages/s`);
+
+/** One of our own audio decoders at one rate: how FFmpeg encodes it, and the decoder. */
+interface AudioDecodeCase {
+  codec: string;
+  rate: number;
+  /** FFmpeg's audio encoder arguments. */
+  encoder: string[];
+  decoder: () => PcmDecoder;
+}
+
+const audioCases: AudioDecodeCase[] = [
+  ...[8000, 16000, 22050, 44100].map((rate) => ({
+    codec: 'nellymoser',
+    rate,
+    encoder: ['-c:a', 'nellymoser'],
+    decoder: () => new NellymoserDecoder(rate),
+  })),
+  // Speex: its row goes here ({ codec: 'speex', rate: 16000, encoder: ['-c:a', 'libspeex'], decoder: () => new SpeexDecoder() }).
+];
+
+/** The audio packets (tag payloads after the flags byte) of 10 s FFmpeg encodes, or null without FFmpeg. */
+function encodedPackets(c: AudioDecodeCase): Uint8Array[] | null {
+  let flv: Buffer;
+  try {
+    const source = `anoisesrc=color=pink:amplitude=0.5:seed=7:sample_rate=${c.rate},highpass=f=300,lowpass=f=3400`;
+    flv = execFileSync(
+      'ffmpeg',
+      ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', source, '-t', '10', ...c.encoder, '-ar', String(c.rate), '-ac', '1', '-f', 'flv', 'pipe:1'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+  } catch {
+    return null;
+  }
+  const reader = new FlvFileReader();
+  const packets: Uint8Array[] = [];
+  for (const item of reader.push(new Uint8Array(flv))) {
+    if (item.kind !== 'tag' || item.tagType !== 8) continue;
+    const tag = parseAudioTag(item.data);
+    if (tag.kind === 'frame') packets.push(tag.data);
+  }
+  return packets;
+}
+
+for (const c of audioCases) {
+  const packets = encodedPackets(c);
+  if (packets === null) {
+    console.log(`${c.codec} ${c.rate} Hz decode: skipped (no ffmpeg)`);
+    continue;
+  }
+  const decoder = c.decoder();
+  let samples = 0;
+  const rounds = 5;
+  const ms = time(() => {
+    samples = 0;
+    for (let r = 0; r < rounds; r++) for (const p of packets) samples += decoder.decode(p).length;
+  });
+  const audioSeconds = samples / c.rate;
+  console.log(
+    `${c.codec} ${String(c.rate).padStart(5)} Hz decode: ${Math.round(audioSeconds / (ms / 1000))}× real time ` +
+      `(${audioSeconds.toFixed(0)} s of audio in ${ms.toFixed(0)} ms)`,
+  );
+}
