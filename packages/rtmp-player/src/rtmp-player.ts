@@ -3,7 +3,8 @@
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { PlayerController } from './player-controller.ts';
+import { PlayerCommandError, PlayerController } from './player-controller.ts';
+import { PlayerErrorCode } from './player-errors.ts';
 import { emptyStats, type AudioCapture, type LatencySetting, type PlayerErrorInfo, type PlayerEvent, type PlayerState, type PlayerStats } from './worker-protocol.ts';
 
 /** The default `latency`: adaptive. */
@@ -156,22 +157,48 @@ export class RtmpPlayerElement extends LitElement {
     return { ...this.latest };
   }
 
-  /** Starts (or resumes) playback of `src` through `bridge`. Resolves once the worker has the command. */
+  /**
+   * Starts (or resumes) playback of `src` through `bridge`. Resolves once the
+   * worker has the command. When the worker cannot start at all (a blocked
+   * or missing worker script, a browser without module workers) it rejects,
+   * and the element also goes to `error` with a WORKER_ERROR `error` event,
+   * so `autoplay`, which has no caller to reject to, is not silent.
+   */
   async play(): Promise<void> {
     const calledAt = performance.timeOrigin + performance.now();
     this.playing = true;
     if (!this.muted) this.player.startAudio();
-    await this.player.command({
-      type: 'play',
-      options: {
-        src: this.src,
-        bridge: this.bridge,
-        latency: parseLatency(this.latency),
-        noMediaTimeoutMs: 10_000,
-        stallTimeoutMs: 10_000,
-        calledAt,
-      },
-    });
+    try {
+      await this.player.command({
+        type: 'play',
+        options: {
+          src: this.src,
+          bridge: this.bridge,
+          latency: parseLatency(this.latency),
+          noMediaTimeoutMs: 10_000,
+          stallTimeoutMs: 10_000,
+          calledAt,
+        },
+      });
+    } catch (e) {
+      // Removed from the page meanwhile (the controller was disposed): nothing to report.
+      if (!(e instanceof PlayerCommandError && e.code === 'STOPPED')) this.startFailed(e);
+      throw e;
+    }
+  }
+
+  /** play() could not reach the worker: say so on the element and in the console. */
+  private startFailed(e: unknown): void {
+    const detail: RtmpPlayerErrorDetail = {
+      code: e instanceof PlayerCommandError ? e.code : PlayerErrorCode.WorkerError,
+      message: `the player could not start: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      fatal: true,
+    };
+    console.error(`<rtmp-player> ${detail.code}: ${detail.message}`);
+    this.playing = false;
+    this.latest = { ...this.latest, state: 'error' };
+    this.fire<RtmpPlayerStateDetail>('statechange', { state: 'error' });
+    this.fire<RtmpPlayerErrorDetail>('error', detail);
   }
 
   /** Pauses (live: playing again goes back to the live edge). */

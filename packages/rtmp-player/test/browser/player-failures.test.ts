@@ -61,6 +61,29 @@ describe('<rtmp-player> failures', () => {
     assert(pageErrors.errors.length === 0, `reached window: ${pageErrors.errors.join('; ')}`);
   });
 
+  it('autoplay when the worker cannot start: state error and a WORKER_ERROR event, not silence', async () => {
+    const RealWorker = window.Worker;
+    // As a page whose CSP blocks the worker script would see it.
+    window.Worker = class {
+      constructor() {
+        throw new DOMException('worker blocked by the test', 'SecurityError');
+      }
+    } as unknown as typeof Worker;
+    try {
+      const box = document.createElement('div');
+      box.className = 'player-box';
+      box.innerHTML = '<rtmp-player autoplay muted src="rtmp://127.0.0.1:1/live/x" bridge="ws://127.0.0.1:1/"></rtmp-player>';
+      const el = box.querySelector('rtmp-player')!;
+      const log = new EventLog(el);
+      document.body.append(box);
+      await waitForState(el, 'error', 5000);
+      assert(log.errors[0]?.code === 'WORKER_ERROR' && log.errors[0].fatal, JSON.stringify(log.errors));
+      assert(log.errors[0].message.includes('SecurityError'), log.errors[0].message);
+    } finally {
+      window.Worker = RealWorker;
+    }
+  });
+
   it('a garbage server (random bytes after the handshake): a protocol error code, fatal', async () => {
     const garbage = await peers.garbage();
     const bridge = await peers.bridge([`127.0.0.1:${garbage.port}`]);
