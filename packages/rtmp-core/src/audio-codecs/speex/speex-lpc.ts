@@ -74,7 +74,8 @@ export function interpolateLsp(
   margin: number,
 ): void {
   const t = Math.fround((1 + sub) / subframes);
-  for (let i = 0; i < order; i++) out[i] = (1 - t) * prev[i]! + t * cur[i]!;
+  const u = Math.fround(1 - t);
+  for (let i = 0; i < order; i++) out[i] = Math.fround(u * prev[i]!) + Math.fround(t * cur[i]!);
   if (out[0]! < margin) out[0] = margin;
   if (out[order - 1]! > Math.PI - margin) out[order - 1] = Math.PI - margin;
   for (let i = 1; i < order - 1; i++) {
@@ -85,59 +86,68 @@ export function interpolateLsp(
   }
 }
 
+const f = Math.fround;
+
 /**
- * cos(x) for 0 ≤ x ≤ π by the reference decoder's polynomial (not Math.cos):
- * the LPCs it gives differ from exact ones by ~1e-6, and matching them keeps
- * our output sample-close to the reference.
+ * cos(x) for 0 ≤ x ≤ π by the reference decoder's polynomial in single
+ * precision (not Math.cos). A pure tone's LPC filter has poles so close to
+ * the unit circle that coefficient differences of one float ulp grow to
+ * audible sample differences within a sub-frame; computing exactly what the
+ * reference computes keeps our output sample-close to it.
  */
 function lspCos(x: number): number {
-  const c1 = 0.9999932946;
-  const c2 = -0.4999124376;
-  const c3 = 0.0414877472;
-  const c4 = -0.0012712095;
-  if (x < 1.5707963268) {
-    const x2 = x * x;
-    return c1 + x2 * (c2 + x2 * (c3 + c4 * x2));
+  const c1 = f(0.9999932946);
+  const c2 = f(-0.4999124376);
+  const c3 = f(0.0414877472);
+  const c4 = f(-0.0012712095);
+  let y = x;
+  let sign = 1;
+  if (x >= 1.5707963268) {
+    y = f(Math.PI - x);
+    sign = -1;
   }
-  const y = Math.PI - x;
-  const y2 = y * y;
-  return -(c1 + y2 * (c2 + y2 * (c3 + c4 * y2)));
+  const y2 = f(y * y);
+  return sign * f(c1 + f(y2 * f(c2 + f(y2 * f(c3 + f(c4 * y2))))));
 }
 
-// Scratch polynomials for lspToLpc (the decoder is synchronous, so one set serves all).
-const P = new Float64Array(12);
-const Q = new Float64Array(12);
+// Scratch for lspToLpc (the decoder is synchronous, so one set serves all):
+// the two delays of each second-order section, for P and for Q.
+const cosines = new Float32Array(10);
+const delays = new Float32Array(4 * 5 + 2);
 
 /**
- * LSPs → LPCs. With even-numbered LSPs ω0, ω2, ... and odd ω1, ω3, ...:
+ * LSPs → LPCs, in single precision as the reference computes them. With
+ * even-numbered LSPs ω0, ω2, ... and odd ω1, ω3, ...:
  *   P(z) = (1 + z^-1) Π (1 - 2cos(ω_2k) z^-1 + z^-2)
  *   Q(z) = (1 - z^-1) Π (1 - 2cos(ω_2k+1) z^-1 + z^-2)
  *   A(z) = (P(z) + Q(z)) / 2
- * `order` is even (10 or 8).
+ * evaluated as the impulse response of the cascaded sections, one
+ * coefficient per step. `order` is even (10 or 8).
  */
 export function lspToLpc(lsp: Float32Array, ak: Float32Array, order: number): void {
   const m = order >> 1;
-  P.fill(0);
-  Q.fill(0);
-  P[0] = 1;
-  Q[0] = 1;
-  // Multiply in one second-order section per LSP pair; degree grows by 2 each time.
-  for (let k = 0; k < m; k++) {
-    const cp = -2 * lspCos(lsp[2 * k]!);
-    const cq = -2 * lspCos(lsp[2 * k + 1]!);
-    const deg = 2 * k;
-    for (let d = deg + 2; d >= 2; d--) {
-      P[d] = P[d]! + cp * P[d - 1]! + P[d - 2]!;
-      Q[d] = Q[d]! + cq * Q[d - 1]! + Q[d - 2]!;
+  for (let i = 0; i < order; i++) cosines[i] = lspCos(lsp[i]!);
+  delays.fill(0);
+  const d = delays;
+  for (let j = 0; j <= order; j++) {
+    // P's path and Q's path, fed the impulse at j = 0.
+    let p = j === 0 ? 1 : 0;
+    let q = p;
+    for (let k = 0; k < m; k++) {
+      const b = 4 * k;
+      const pOut = f(f(p - f(f(2 * cosines[2 * k]!) * d[b]!)) + d[b + 1]!);
+      const qOut = f(f(q - f(f(2 * cosines[2 * k + 1]!) * d[b + 2]!)) + d[b + 3]!);
+      d[b + 1] = d[b]!;
+      d[b + 3] = d[b + 2]!;
+      d[b] = p;
+      d[b + 2] = q;
+      p = pOut;
+      q = qOut;
     }
-    P[1] = P[1]! + cp * P[0]!;
-    Q[1] = Q[1]! + cq * Q[0]!;
-  }
-  // (1 ± z^-1) and the average; only a1..a_order are needed.
-  for (let j = 1; j <= order; j++) {
-    const pj = P[j]! + P[j - 1]!;
-    const qj = Q[j]! - Q[j - 1]!;
-    ak[j - 1] = 0.5 * (pj + qj);
+    const last = 4 * m;
+    if (j > 0) ak[j - 1] = f(f(f(p + d[last]!) + f(q - d[last + 1]!)) * 0.5);
+    d[last] = p;
+    d[last + 1] = q;
   }
 }
 
@@ -167,8 +177,8 @@ export function synthesize(
 ): void {
   for (let i = 0; i < n; i++) {
     const yi = Math.fround(x[xOff + i]! + mem[0]!);
-    for (let j = 0; j < order - 1; j++) mem[j] = mem[j + 1]! - ak[j]! * yi;
-    mem[order - 1] = -ak[order - 1]! * yi;
+    for (let j = 0; j < order - 1; j++) mem[j] = mem[j + 1]! - Math.fround(ak[j]! * yi);
+    mem[order - 1] = -Math.fround(ak[order - 1]! * yi);
     y[yOff + i] = yi;
   }
 }

@@ -45,6 +45,8 @@ import {
 } from './speex-lpc.ts';
 import { OUTPUT_HIGHPASS, SUBFRAME_GAIN_1BIT, SUBFRAME_GAIN_3BIT } from './speex-tables.ts';
 
+const f = Math.fround;
+
 /** Samples in a narrowband frame. */
 export const NB_FRAME_SIZE = 160;
 /** Samples in a narrowband sub-frame. */
@@ -411,9 +413,9 @@ export class NarrowbandDecoder implements LowBandInfo {
     const b0 = h[0]!, b1 = h[1]!, b2 = h[2]!, a1 = h[3]!, a2 = h[4]!;
     for (let i = 0; i < NB_FRAME_SIZE; i++) {
       const x = out[outOff + i]!;
-      const y = Math.fround(b0 * x + m[0]!);
-      m[0] = m[1]! + b1 * x - a1 * y;
-      m[1] = b2 * x - a2 * y;
+      const y = f(f(b0 * x) + m[0]!);
+      m[0] = f(m[1]! + f(b1 * x)) - f(a1 * y);
+      m[1] = f(b2 * x) - f(a2 * y);
       out[outOff + i] = y;
     }
   }

@@ -29,6 +29,9 @@ const LSP_MARGIN = 0.05;
 const FOLDING_GAIN = Math.fround(0.9);
 const QMF_TAPS = 64;
 const QMF_HISTORY = QMF_TAPS / 2 - 1;
+/** The QMF prototype's even and odd taps: the polyphase branches for even and odd output samples. */
+const QMF_EVEN = QMF_H0.filter((_, i) => i % 2 === 0);
+const QMF_ODD = QMF_H0.filter((_, i) => i % 2 === 1);
 
 /** Bits in a wideband layer by mode, its 4 header bits included (0: a 4-bit "no high band"; -1: reserved). */
 export const WIDEBAND_LAYER_BITS: readonly number[] = [4, 36, 112, 192, 352, -1, -1, -1];
@@ -172,7 +175,8 @@ export class HighBandDecoder {
   synthesizeQmf(low: Float32Array, out: Float32Array, outOff: number): void {
     const d = this.diff;
     const s = this.sum;
-    const h = QMF_H0;
+    const he = QMF_EVEN;
+    const ho = QMF_ODD;
     for (let n = 0; n < NB_FRAME_SIZE; n++) {
       d[QMF_HISTORY + n] = low[n]! - this.high[n]!;
       s[QMF_HISTORY + n] = low[n]! + this.high[n]!;
@@ -182,8 +186,8 @@ export class HighBandDecoder {
       let odd = 0;
       const t = QMF_HISTORY + n;
       for (let k = 0; k < QMF_TAPS / 2; k++) {
-        even += h[2 * k]! * d[t - k]!;
-        odd += h[2 * k + 1]! * s[t - k]!;
+        even += he[k]! * d[t - k]!;
+        odd += ho[k]! * s[t - k]!;
       }
       out[outOff + 2 * n] = 2 * even;
       out[outOff + 2 * n + 1] = 2 * odd;
