@@ -34,6 +34,22 @@ import { encodeAcknowledgement, encodeWindowAckSize } from '../message/protocol-
 import { encodeSetBufferLength, encodeUserControl, UserControlEvent, type UserControlMessage } from '../message/user-control.ts';
 import { splitAggregate } from './aggregate.ts';
 
+/**
+ * Enhanced RTMP's `capsEx` bits, sent in the `connect` command object to
+ * say which extended capabilities the client has (E-RTMP v2, "Enhancing
+ * NetConnection connect Command", enum CapsExMask).
+ */
+export const CapsExMask = {
+  /** The client handles NetConnection.Connect.ReconnectRequest (E-RTMP v2, "Reconnect Request"). */
+  Reconnect: 0x01,
+  /** The client handles multitrack audio and video. */
+  Multitrack: 0x02,
+  /** The client can parse ModEx signals. */
+  ModEx: 0x04,
+  /** The client handles nanosecond timestamp offsets. */
+  TimestampNanoOffset: 0x08,
+} as const;
+
 /** Options for {@link RtmpClientSession}. */
 export interface ClientSessionOptions {
   /** Application name, e.g. `live` (see parseRtmpUrl). */
@@ -49,6 +65,12 @@ export interface ClientSessionOptions {
    * Enhanced RTMP puts `fourCcList` here.
    */
   connectFields?: Record<string, AmfValue>;
+  /**
+   * Enhanced RTMP `capsEx` ({@link CapsExMask} bits, OR-ed) for the
+   * `connect` command object. 0 or unset: not sent. Advertise only what the
+   * code above the session handles: {@link RtmpConnection} sets Reconnect.
+   */
+  capsEx?: number;
   /** Extra arguments after the `connect` command object (some servers take auth here). */
   connectArgs?: AmfValue[];
   /** Handshake options (digest handshake, injected randomness). */
@@ -352,6 +374,7 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
       videoCodecs: 252,
       videoFunction: 1,
       objectEncoding: o.objectEncoding ?? 0,
+      ...(o.capsEx ? { capsEx: o.capsEx } : {}),
       ...o.connectFields,
     };
     const id = this.nextTransactionId++;
