@@ -37,6 +37,8 @@ export class RtmpClient extends TypedEmitter<ClientSessionEvents> {
   readonly url: RtmpUrl;
   private readonly transport: RtmpTransport;
   private readonly timeoutMs: number;
+  /** Running timeouts: cleared, and their calls rejected, when the session closes, so no timer outlives the client. */
+  private readonly waits = new Set<{ timer: ReturnType<typeof setTimeout>; reject: (e: RtmpError) => void }>();
 
   constructor(options: RtmpClientOptions) {
     super();
@@ -51,6 +53,13 @@ export class RtmpClient extends TypedEmitter<ClientSessionEvents> {
       s.on(type, (v) => this.emit(type, v as never));
     }
     s.on('close', (v) => {
+      const e = v.error ?? new RtmpError(RtmpErrorCode.TransportClosed, 'the client was closed');
+      const waits = [...this.waits];
+      this.waits.clear();
+      for (const w of waits) {
+        clearTimeout(w.timer);
+        w.reject(e);
+      }
       this.transport.close();
       this.emit('close', v);
     });
@@ -59,6 +68,16 @@ export class RtmpClient extends TypedEmitter<ClientSessionEvents> {
   /** Bytes queued in the transport, not yet sent. */
   get bufferedAmount(): number {
     return this.transport.bufferedAmount;
+  }
+
+  /** Bytes received from the server, handshake included. */
+  get bytesReceived(): number {
+    return this.session.bytesReceived;
+  }
+
+  /** Bytes handed to the transport, handshake included. */
+  get bytesSent(): number {
+    return this.session.bytesSent;
   }
 
   /** Opens the transport, handshakes and connects. Resolves with the connect info. */
@@ -87,14 +106,24 @@ export class RtmpClient extends TypedEmitter<ClientSessionEvents> {
     this.session.close();
   }
 
+  /**
+   * Runs `run` against the timeout. It also rejects when the session closes
+   * first (a transport whose open() never settles cannot hold the timer).
+   */
   private async timed<T>(what: string, run: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const state = this.session.state;
+    if (state === 'closed' || state === 'failed') {
+      throw new RtmpError(RtmpErrorCode.InvalidState, `${what} on a ${state} client`, { fatal: false });
+    }
+    let wait: { timer: ReturnType<typeof setTimeout>; reject: (e: RtmpError) => void } | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         const e = new RtmpError(RtmpErrorCode.Timeout, `${what} timed out after ${this.timeoutMs} ms`);
         this.session.fail(e);
         reject(e);
       }, this.timeoutMs);
+      wait = { timer, reject };
+      this.waits.add(wait);
     });
     try {
       return await Promise.race([run(), timeout]);
@@ -104,7 +133,10 @@ export class RtmpClient extends TypedEmitter<ClientSessionEvents> {
       this.session.fail(err);
       throw err;
     } finally {
-      clearTimeout(timer);
+      if (wait !== undefined) {
+        clearTimeout(wait.timer);
+        this.waits.delete(wait);
+      }
     }
   }
 }
