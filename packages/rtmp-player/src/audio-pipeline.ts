@@ -18,6 +18,14 @@
  * codec the browser cannot decode is reported once (CodecUnsupported, not
  * fatal) and the video goes on. A packet our own decoders refuse costs that
  * packet (AudioPacketInvalid, not fatal, reported once per codec).
+ *
+ * Timestamps are the stream's, not the decoder's: Chromium's AudioDecoder
+ * stamps its output as "first input + samples so far", so a hole in the
+ * stream's audio (a sender that skipped some) vanished from the timeline and
+ * every later chunk played early: the audio clock fell behind the stream by
+ * the holes (8% of the time with such a sender) and the delay grew without
+ * bound. Each output takes the timestamp of the chunk it came from (one
+ * AudioData per chunk, in order), and the worklet plays a hole as silence.
  */
 import {
   RtmpError,
@@ -77,6 +85,8 @@ export class AudioPipeline {
   /** Audio ending before this is not sent; NaN: the join point is not known yet (decoded audio waits in {@link held}). */
   private skipBeforeMs = NaN;
   /** Decoded audio waiting for the join point (a GOP-cache burst carries seconds of old audio), bounded by {@link MAX_HELD_MS}. */
+  /** Timestamps (ms) of the chunks inside the WebCodecs decoder, oldest first: what its outputs are stamped with. */
+  private fedMs: number[] = [];
   private held: { ptsMs: number; ms: number; sampleRate: number; channels: Float32Array[] }[] = [];
   private heldMs = 0;
   private port: MessagePort | null = null;
@@ -129,6 +139,8 @@ export class AudioPipeline {
     if (d === null || d.state !== 'configured' || d.decodeQueueSize > MAX_DECODE_QUEUE) return;
     try {
       d.decode(new EncodedAudioChunk({ type: 'key', timestamp: Math.round(ts * 1000), data: tag.data.slice() }));
+      this.fedMs.push(ts);
+      if (this.fedMs.length > MAX_DECODE_QUEUE * 2) this.fedMs.shift();
     } catch (e) {
       this.reportOnce('decode', new RtmpError(RtmpErrorCode.FlvInvalid, `audio decode failed: ${String(e)}`, { fatal: false, cause: e }));
     }
@@ -196,6 +208,7 @@ export class AudioPipeline {
 
   private closeDecoder(): void {
     this.epoch++;
+    this.fedMs = [];
     const d = this.decoder;
     this.decoder = null;
     this.software = null;
@@ -285,6 +298,7 @@ export class AudioPipeline {
     this.current = config;
     this.hooks.codec(config.codec);
     const epoch = ++this.epoch;
+    this.fedMs = [];
     const decoder = new AudioDecoder({
       output: (data) => this.output(data, epoch),
       error: (e) => {
@@ -315,7 +329,8 @@ export class AudioPipeline {
         data.copyTo(plane, { planeIndex: ch, format: 'f32-planar' });
         channels.push(plane);
       }
-      this.deliver(data.timestamp / 1000, data.sampleRate, channels);
+      // The stream's timestamp for it (see the file comment); the decoder's only if none is left.
+      this.deliver(this.fedMs.shift() ?? data.timestamp / 1000, data.sampleRate, channels);
     } finally {
       data.close();
     }
