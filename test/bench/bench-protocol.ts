@@ -35,6 +35,8 @@ export interface RtmpPlayerCellOptions extends MeasureTiming {
   bridge: string;
   /** The `latency` attribute: 'auto' is the default, so it is left unset. */
   latency: 'auto' | number;
+  /** Insert the element, wait this long, then play() (timed from play()); unset: create and play at once (timed from creation). */
+  playAfterMs?: number;
 }
 
 /** mpegts.js under test. */

@@ -122,7 +122,9 @@ export function latencyTable(cells: readonly CellResult[], summaries: readonly C
 
 /** Time-to-first-frame starts of one player. */
 export interface FirstFrameRun {
+  /** The player, and how it started: `created` (created and played at once) or `waited` (in the page 1 s, then play()). */
   player: PlayerName;
+  start: 'created' | 'waited';
   /** ms per start; null: no readable frame before the timeout. */
   firstFrameMs: (number | null)[];
   joinAgeMs: (number | null)[];
@@ -138,7 +140,7 @@ export function firstFrameTable(runs: readonly FirstFrameRun[]): string {
   return table(
     ['player', 'starts ok', 'median ms', 'p95 ms', 'join age median ms', 'its own steps, medians: worker / connected / Play.Start / first media / first frame ms'],
     runs.map((r) => [
-      r.player,
+      r.start === 'waited' ? `${r.player}, play() 1 s after insertion` : r.player,
       `${ok(r.firstFrameMs).length}/${r.firstFrameMs.length}`,
       ms(quantile(ok(r.firstFrameMs), 0.5)),
       ms(quantile(ok(r.firstFrameMs), 0.95)),

@@ -13,6 +13,13 @@
  * between worklet and worker) is made lazily and apart from the rest, so it
  * never delays the first frame: on the first unmuted play, or on unmute.
  * Until it is there the worker plays video on its own clock.
+ *
+ * Starting a module worker costs 30–60 ms before it runs a line (headless
+ * Chromium, 2 cores). So while an element sits in the page not yet playing
+ * (waiting for a click on play, say), one spare worker loads at the next
+ * idle moment, and the first play takes it: that time is off the time to
+ * first frame. An element created and played at once gains nothing, and no
+ * spare is kept once no element is waiting.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { PlayerErrorCode } from './player-errors.ts';
@@ -34,6 +41,48 @@ export class PlayerCommandError extends Error {
   }
 }
 
+function spawnWorker(): Worker {
+  return new Worker(new URL('./player-worker.ts', import.meta.url), { type: 'module', name: 'rtmp-player' });
+}
+
+/** The spare worker (see the file comment), the controllers that have no worker yet, and whether a spare is due. */
+const spares = { worker: null as Worker | null, waiting: 0, scheduled: false };
+
+/** Loads a spare worker at the next idle moment, while an element waits for its first play. */
+function scheduleSpare(): void {
+  if (spares.worker !== null || spares.scheduled || spares.waiting === 0) return;
+  spares.scheduled = true;
+  const start = (): void => {
+    spares.scheduled = false;
+    if (spares.worker !== null || spares.waiting === 0) return;
+    try {
+      spares.worker = spawnWorker();
+    } catch {
+      // No workers here: the element's own attempt reports it.
+    }
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 1000 });
+  else setTimeout(start, 100);
+}
+
+/** A worker for a controller that had none: the spare if it is there, else a new one. */
+function takeWorker(): Worker {
+  const w = spares.worker ?? spawnWorker();
+  spares.worker = null;
+  return w;
+}
+
+/** A controller stopped waiting for its first worker (it took one, or left the page). */
+function stopWaiting(): void {
+  spares.waiting = Math.max(0, spares.waiting - 1);
+  if (spares.waiting === 0) {
+    spares.worker?.terminate();
+    spares.worker = null;
+  } else {
+    scheduleSpare();
+  }
+}
+
 /** See the file comment. */
 export class PlayerController implements ReactiveController {
   private worker: Worker | null = null;
@@ -46,6 +95,8 @@ export class PlayerController implements ReactiveController {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   private volume = 1;
   private muted = false;
+  /** Counted in `spares.waiting`: connected, no worker yet. */
+  private waiting = false;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -57,8 +108,13 @@ export class PlayerController implements ReactiveController {
     host.addController(this);
   }
 
-  /** Nothing to do until the first play. */
-  hostConnected(): void {}
+  /** Waiting for a first play: a spare worker may load meanwhile. */
+  hostConnected(): void {
+    if (this.worker !== null || this.waiting) return;
+    this.waiting = true;
+    spares.waiting++;
+    scheduleSpare();
+  }
 
   /** Keeps the canvas in the container across renders (a render that replaced the container). */
   hostUpdated(): void {
@@ -111,8 +167,15 @@ export class PlayerController implements ReactiveController {
       });
   }
 
+  private leaveWaiting(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    stopWaiting();
+  }
+
   /** Ends everything; a later {@link ensure} starts afresh. */
   dispose(): void {
+    this.leaveWaiting();
     this.worker?.terminate();
     this.worker = null;
     for (const p of this.pending.values()) p.reject(new PlayerCommandError('STOPPED', 'the player was disposed'));
@@ -139,8 +202,9 @@ export class PlayerController implements ReactiveController {
 
   private async setUp(): Promise<void> {
     // The worker loads while Lit renders.
-    const worker = new Worker(new URL('./player-worker.ts', import.meta.url), { type: 'module', name: 'rtmp-player' });
+    const worker = takeWorker();
     this.worker = worker;
+    this.leaveWaiting();
     worker.onmessage = (ev: MessageEvent) => this.receive(ev.data as PlayerEvent);
     worker.onerror = (ev) => {
       ev.preventDefault();
