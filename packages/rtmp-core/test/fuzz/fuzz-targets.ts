@@ -44,5 +44,5 @@ export const fuzzTargets: Record<FuzzTarget, FuzzTargetFn> = {
   nalu: flvTarget('nalu'),
   'flv-file': flvTarget('flv-file'),
   nellymoser: audioCodecFuzzTargets.nellymoser,
-  // speex: audioCodecFuzzTargets.speex,
+  speex: audioCodecFuzzTargets.speex,
 };
