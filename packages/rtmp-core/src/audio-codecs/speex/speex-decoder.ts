@@ -27,6 +27,14 @@
  * as FFmpeg's `libspeex` decoder runs it) including its perceptual enhancer,
  * on by default there and here; pass `enhancer: false` for the plain CELP
  * synthesis.
+ *
+ * Provenance: the bit-stream and the tables follow the Speex manual; where
+ * it is silent (the 1.2 perceptual enhancer, and the exact single-precision
+ * order of the LSP→LPC and QMF arithmetic needed to match the reference
+ * sample for sample) libspeex's decoder source (Xiph.Org, BSD licence: the
+ * notice is kept in speex-codebooks.ts) was read as the description. This
+ * code is written anew in TypeScript but follows that arithmetic step by
+ * step; the codebooks are copied as data.
  */
 import { RtmpError, RtmpErrorCode, assert } from '../../errors.ts';
 import { MAX_PCM_PACKET_BYTES, type PcmDecoder } from '../pcm-decoder.ts';
