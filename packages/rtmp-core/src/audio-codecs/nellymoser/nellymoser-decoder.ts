@@ -1,8 +1,8 @@
 /**
  * The Nellymoser Asao decoder (FLV sound formats 4, 5 and 6): Flash
- * Player's default microphone codec. Written from the published
- * descriptions of the bit-stream; see `nellymoser-tables.ts` for the block
- * layout and `nellymoser-bit-allocation.ts` for how bits are shared out.
+ * Player's default microphone codec. See `nellymoser-tables.ts` for the
+ * block layout and `nellymoser-bit-allocation.ts` for how bits are shared
+ * out; where this code comes from is at the end of this comment.
  *
  * A packet is one or more 64-byte blocks; each block is 256 samples at the
  * stream's rate (the codec itself knows nothing of the rate: FLV says it).
@@ -15,6 +15,12 @@
  *    with a random sign (noise fill);
  * 4. each half's 128 coefficients through an inverse MDCT (256 outputs),
  *    sine-windowed and overlap-added with the previous half.
+ *
+ * Provenance: the tables are the published nelly2pcm tables (MIT); the bit
+ * allocation and the sign and scale conventions were learned by reading
+ * FFmpeg's MIT-licensed nellymoser.c and nellymoserdec.c. This code is
+ * written anew, but its allocation follows that arithmetic step by step,
+ * since it must match the encoder bit for bit.
  */
 import { RtmpError, RtmpErrorCode } from '../../errors.ts';
 import { Imdct } from '../imdct.ts';
