@@ -456,6 +456,18 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     return true;
   }
 
+  /**
+   * The owner judged the current client dead (e.g. no bytes for a while):
+   * it goes as if it had dropped (`lost`, `report`, backoff, reconnect; a
+   * move's connected client takes over). Returns false when not connected.
+   */
+  drop(error?: RtmpError): boolean {
+    const s = this.s;
+    if (s.name !== 'connected') return false;
+    this.onLegEnded(s.current, error ?? new RtmpError(RtmpErrorCode.TransportError, 'the connection was given up as dead'));
+    return true;
+  }
+
   /** Closes every client, stops every timer; nothing happens after it. */
   close(): void {
     if (this.s.name === 'closed' || this.s.name === 'failed') return;

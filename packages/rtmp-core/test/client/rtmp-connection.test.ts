@@ -169,6 +169,20 @@ describe('RtmpConnection: drops and retries', () => {
     expect(conn.state).toBe('reconnecting');
   });
 
+  it('drop(): the owner gives the current client up (a stall), and it goes as a drop', async () => {
+    const { conn, net, of, connsTo } = setUp();
+    expect(conn.drop()).toBe(false);
+    conn.start();
+    await flush();
+    const first = conn.client!;
+    expect(conn.drop(new RtmpError(RtmpErrorCode.TransportError, 'no data for 10 s', { fatal: false }))).toBe(true);
+    expect(connsTo('a.test:1935')[0]!.closedByClient).toBe(true);
+    expect(of('lost')).toMatchObject([{ client: first, current: null, error: { kind: 'lost', message: 'connection lost: no data for 10 s' } }]);
+    await advance(DELAY[0]!);
+    expect(net.targets).toHaveLength(2);
+    expect(of('ready').map((r) => r.reason)).toEqual(['first', 'reconnected']);
+  });
+
   it('gives up after maxAttempts failed attempts in a row (fatal, gave-up), with no timer left', async () => {
     const { conn, net, of, connsTo } = setUp({ maxAttempts: 3 });
     conn.start();
