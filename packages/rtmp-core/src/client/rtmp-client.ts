@@ -101,6 +101,28 @@ export class RtmpClient extends TypedEmitter<ClientSessionEvents> {
     return this.timed('publish', () => this.session.publish(streamName, type));
   }
 
+  /**
+   * Sends an audio (8) or video (9) message on `streamId`, its body an FLV
+   * tag body (see `session.sendMedia`). Throws InvalidState once the client
+   * is closed.
+   */
+  sendMedia(streamId: number, typeId: 8 | 9, timestamp: number, body: Uint8Array): void {
+    this.session.sendMedia(streamId, typeId, timestamp, body);
+  }
+
+  /** Sends `@setDataFrame onMetaData` on `streamId`, `metadata` as an ECMA array. Throws InvalidState once closed. */
+  sendMetadata(streamId: number, metadata: Record<string, AmfValue>): void {
+    this.session.sendMetadata(streamId, metadata);
+  }
+
+  /**
+   * Stops publishing `streamId`: FCUnpublish `streamName` (default: the
+   * URL's) and deleteStream. Does nothing unless connected.
+   */
+  unpublish(streamId: number, streamName = this.url.streamName): void {
+    this.session.unpublish(streamId, streamName);
+  }
+
   /** Closes the session and the transport. */
   close(): void {
     this.session.close();
