@@ -34,6 +34,8 @@ export interface MuxedTag {
   body: Uint8Array;
   /** Video keyframe or sequence header. */
   keyframe: boolean;
+  /** A sequence header (decoder configuration), not a frame. */
+  header: boolean;
   /** For latency measurement: when the frame was handed to the muxer (performance.now()). */
   queuedAt: number;
 }
@@ -180,7 +182,7 @@ export class FlvMuxer {
       this.o.video === 'avc'
         ? buildAvcFrameTag(f.keyframe, cts, f.data)
         : buildExVideoFrameTag(this.o.video === 'av1' ? VideoFourCc.Av1 : VideoFourCc.Vp9, f.keyframe, 0, f.data);
-    this.videoQ.push({ ms, tag: { typeId: 9, timestampMs: ms, body, keyframe: f.keyframe, queuedAt: this.now() } });
+    this.videoQ.push({ ms, tag: { typeId: 9, timestampMs: ms, body, keyframe: f.keyframe, header: false, queuedAt: this.now() } });
     this.flush();
   }
 
@@ -190,8 +192,21 @@ export class FlvMuxer {
     const ms = Math.max(this.toMs(f.ptsUs), this.lastAudioMs);
     this.lastAudioMs = ms;
     const body = this.o.audio === 'aac' ? buildAacFrameTag(f.data) : buildExAudioFrameTag('Opus', f.data);
-    this.audioQ.push({ ms, tag: { typeId: 8, timestampMs: ms, body, keyframe: false, queuedAt: this.now() } });
+    this.audioQ.push({ ms, tag: { typeId: 8, timestampMs: ms, body, keyframe: false, header: false, queuedAt: this.now() } });
     this.flush();
+  }
+
+  /**
+   * The sequence headers as they would go out before a frame at
+   * `timestampMs`, without changing what the muxer sends: for a second
+   * connection that takes the stream over at a keyframe (a reconnect
+   * request's move).
+   */
+  sequenceHeaders(timestampMs: number): MuxedTag[] {
+    const tags: MuxedTag[] = [];
+    if (this.videoHeader !== null) tags.push({ typeId: 9, timestampMs, body: this.videoHeader, keyframe: true, header: true, queuedAt: this.now() });
+    if (this.audioHeader !== null) tags.push({ typeId: 8, timestampMs, body: this.audioHeader, keyframe: false, header: true, queuedAt: this.now() });
+    return tags;
   }
 
   /** Sends everything still queued (at stop). */
@@ -212,7 +227,7 @@ export class FlvMuxer {
   }
 
   private emitNow(typeId: 8 | 9, body: Uint8Array, ms: number): void {
-    this.o.tag({ typeId, timestampMs: Math.max(0, ms === -Infinity ? 0 : ms), body, keyframe: typeId === 9, queuedAt: this.now() });
+    this.o.tag({ typeId, timestampMs: Math.max(0, ms === -Infinity ? 0 : ms), body, keyframe: typeId === 9, header: true, queuedAt: this.now() });
   }
 
   private flush(all = false): void {
@@ -235,9 +250,7 @@ export class FlvMuxer {
       const p = next.shift()!;
       if (!this.headersSent) {
         this.headersSent = true;
-        const t0 = p.ms;
-        if (this.videoHeader !== null) this.o.tag({ typeId: 9, timestampMs: t0, body: this.videoHeader, keyframe: true, queuedAt: this.now() });
-        if (this.audioHeader !== null) this.o.tag({ typeId: 8, timestampMs: t0, body: this.audioHeader, keyframe: false, queuedAt: this.now() });
+        for (const h of this.sequenceHeaders(p.ms)) this.o.tag(h);
       }
       this.o.tag(p.tag);
     }
