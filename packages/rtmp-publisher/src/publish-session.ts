@@ -4,22 +4,18 @@
  *
  * ```
  * ReadableStream<VideoFrame> ─▶ VideoEncoderStage ─┐
- * ReadableStream<AudioData>  ─▶ AudioEncoderStage ─┼─▶ FlvMuxer ─▶ RtmpClient.session.sendMedia ─▶ WebSocket
+ * ReadableStream<AudioData>  ─▶ AudioEncoderStage ─┼─▶ FlvMuxer ─▶ PublisherConnection ─▶ RtmpConnection ─▶ WebSocket
  * MP4 (mp4box) ─▶ Mp4Pacer ─────────────────────────┘        ▲
  *                         CongestionController (every 200 ms) ┘ bitrate / drop video
  * ```
  *
- * States: connecting → publishing ⇄ reconnecting → stopped | error. One
+ * States: connecting → publishing ⇄ reconnecting → stopped | error. The
+ * connection, its reconnects, refusals and the reconnect request's move are
+ * {@link PublisherConnection}'s; this file is the media and the stats. One
  * `fail()` funnel ends the session; every error passes through `redact()` so
  * the stream key never leaves the worker.
- *
- * Refusals are fatal, never retried: an error status on publish
- * (NetStream.Publish.BadName…), a connect rejection, or the server closing
- * the connection during `publish` or within {@link REFUSAL_WINDOW_MS} after
- * Publish.Start (nginx-rtmp drops the connection when `on_publish` answers
- * non-2xx; node-media-server closes it after Publish.Start on a failed auth).
  */
-import { backoffDelay, RtmpClient, RtmpError, RtmpErrorCode, type AmfValue, type RtmpStatus } from '@rtmp-web/core';
+import { RtmpError, RtmpErrorCode, type AmfValue } from '@rtmp-web/core';
 import { parseRtmpUrl, redactStreamKey } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
 import { AudioEncoderStage } from './audio-encoder-stage.ts';
@@ -29,6 +25,7 @@ import { CongestionController } from './congestion-controller.ts';
 import { FlvMuxer, type MuxedTag } from './flv-muxer.ts';
 import type { Mp4Media, Mp4Sample } from './mp4-source.ts';
 import { Mp4Pacer } from './mp4-pacer.ts';
+import { PublisherConnection, type PublisherConnectionError, type PublisherMedia } from './publisher-connection.ts';
 import { VideoEncoderStage } from './video-encoder-stage.ts';
 import type {
   AudioSettings,
@@ -41,10 +38,7 @@ import type {
   VideoSettings,
 } from './worker-protocol.ts';
 
-/** A close this soon after Publish.Start is a refusal, not a network drop. */
-export const REFUSAL_WINDOW_MS = 3000;
-/** Failed connection attempts in a row before we give up. */
-export const MAX_CONNECT_ATTEMPTS = 8;
+export { MAX_CONNECT_ATTEMPTS, REFUSAL_WINDOW_MS } from './publisher-connection.ts';
 const TICK_MS = 200;
 /** At most one AUDIO_SKIPPED event this often, ms. */
 const AUDIO_SKIP_EVENT_MS = 5000;
@@ -58,21 +52,13 @@ export interface PublishSessionOptions {
   emit(e: PublisherEvent): void;
 }
 
-type Phase = 'transport' | 'connected' | 'publishing';
-
 /** See the file comment. */
 export class PublishSession {
   private state: PublisherState = 'idle';
-  private client: RtmpClient | null = null;
-  private streamId = 0;
-  private phase: Phase = 'transport';
-  private publishedAt = 0;
-  private attempts = 0;
-  private reconnects = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The connection, from start() on, once the media is set up. */
+  private link: PublisherConnection | null = null;
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private paceTimer: ReturnType<typeof setTimeout> | undefined;
-  private metadataSent = false;
   private readonly clock = new CaptureClock();
   private readonly audioTimeline = new AudioTimeline();
   private lastSkipEventAt = -Infinity;
@@ -101,7 +87,6 @@ export class PublishSession {
   /** Video frames in the encoder: capture timestamp → arrival and clock mapping. */
   private readonly arrivals = new Map<number, { at: number; mapping: ClockMapping }>();
   private busyMs = 0;
-  private bytesBase = 0;
   /** 0: sending all video, 1: dropping non-key frames, 2: dropping all video. */
   private dropping = 0;
 
@@ -119,7 +104,7 @@ export class PublishSession {
     }
     this.tickTimer = setInterval(() => this.timed(() => this.tick()), TICK_MS);
     this.lastStatsAt = performance.now();
-    void this.connect();
+    this.connect();
   }
 
   /** A frame from the fallback (non-transferable stream) path. */
@@ -135,11 +120,9 @@ export class PublishSession {
   /** Stops publishing: FCUnpublish + deleteStream, then closes everything. */
   stop(): void {
     if (this.state === 'stopped' || this.state === 'error') return;
-    const c = this.client;
-    if (c !== null && this.phase === 'publishing') {
+    if (this.link?.publishing === true) {
       try {
         this.muxer.drain();
-        c.session.unpublish(this.streamId, this.o.connect.streamKey);
       } catch {
         /* the connection is going anyway */
       }
@@ -331,138 +314,54 @@ export class PublishSession {
 
   // ---- connection ----------------------------------------------------------
 
-  private async connect(): Promise<void> {
-    const { url, streamKey, bridge } = this.o.connect;
-    this.phase = 'transport';
-    this.metadataSent = false;
-    let client: RtmpClient;
-    try {
-      const parsed = parseRtmpUrl(url, { streamName: streamKey });
-      client = new RtmpClient({
-        url,
-        streamName: streamKey,
-        transport: new WebSocketTransport({ bridge, host: parsed.host, port: parsed.port, tls: parsed.secure }),
-        timeoutMs: 10_000,
-      });
-    } catch (e) {
-      this.fail(e instanceof RtmpError ? e.code : 'URL_INVALID', e, true);
-      return;
-    }
-    this.client = client;
-    client.on('status', (s: RtmpStatus) => {
-      if (this.client !== client) return;
-      this.o.emit({ type: 'status', code: s.code, level: s.level, description: this.redact(s.description) });
+  private connect(): void {
+    const { bridge } = this.o.connect;
+    const media: PublisherMedia = {
+      restart: () => this.muxer.restart(),
+      requestKeyframe: () => this.video?.requestKeyframe(),
+      metadata: () => this.metadata(),
+      sequenceHeaders: (ms) => this.muxer.sequenceHeaders(ms),
+      hasVideo: this.video !== null || this.mp4?.video != null,
+    };
+    this.link = new PublisherConnection({
+      connect: this.o.connect,
+      transport: (t) => new WebSocketTransport({ bridge, ...t }),
+      media,
+      handlers: {
+        state: (state) => {
+          if (this.state === 'stopped' || this.state === 'error') return;
+          this.setState(state);
+          if (state === 'publishing') this.startPacing();
+        },
+        status: (code, level, description) => this.o.emit({ type: 'status', code, level, description }),
+        error: (e) => this.onLinkError(e),
+      },
     });
-    client.on('close', ({ error }) => {
-      if (this.client !== client) return;
-      this.onClosed(error);
-    });
-    try {
-      await client.connect();
-      if (this.client !== client) return;
-      this.phase = 'connected';
-      this.streamId = await client.publish(streamKey, 'live');
-      if (this.client !== client) return;
-    } catch (e) {
-      if (this.client !== client) return;
-      this.onConnectFailed(e);
-      return;
-    }
-    this.phase = 'publishing';
-    this.publishedAt = performance.now();
-    if (this.state === 'reconnecting') this.reconnects++;
-    this.attempts = 0;
-    this.muxer.restart();
-    this.video?.requestKeyframe();
-    this.setState('publishing');
-    this.startPacing();
+    this.link.start();
   }
 
-  private onConnectFailed(e: unknown): void {
-    const err = e instanceof RtmpError ? e : new RtmpError(RtmpErrorCode.TransportError, String(e), { cause: e });
-    const phase = this.phase;
-    this.dropClient();
-    if (err.code === RtmpErrorCode.StreamFailed) {
-      const status = typeof err.details?.code === 'string' ? err.details.code : '';
-      return this.fail(RtmpErrorCode.PublishRefused, new Error(`the server refused the publish: ${err.message}`), true, status);
-    }
-    if (err.code === RtmpErrorCode.ConnectRejected || err.code === RtmpErrorCode.UrlInvalid) {
-      const status = typeof err.details?.code === 'string' ? err.details.code : undefined;
-      return this.fail(err.code, err, true, status);
-    }
-    if (err.details?.opened === false && this.publishedAt === 0) {
-      // The first start, and the bridge never took the WebSocket: it is not
-      // running, or it refuses this target or page (a browser shows neither
-      // the bridge's 403 nor its reason). Retrying cannot change its mind.
-      return this.fail(
-        'BRIDGE_UNAVAILABLE',
-        new Error(`the bridge refused the connection or is unreachable (is the server on its allowlist, and this page's origin allowed?): ${err.message}`),
-        true,
-      );
-    }
-    if (phase === 'connected') {
-      // connect succeeded and the server hung up on publish: nginx-rtmp does
-      // exactly this when on_publish answers 403.
-      return this.fail(RtmpErrorCode.PublishRefused, new Error(`the server closed the connection when asked to publish (${err.message})`), true);
-    }
-    this.retry(err);
-  }
-
-  private onClosed(error: RtmpError | null): void {
+  /** The connection's errors: non-fatal ones pass on, the fatal one ends the session (the connection has closed itself). */
+  private onLinkError(e: PublisherConnectionError): void {
     if (this.state === 'stopped' || this.state === 'error') return;
-    if (this.phase !== 'publishing') return; // connect() is still running and will see the failure
-    const err = error ?? new RtmpError(RtmpErrorCode.TransportClosed, 'the server closed the connection');
-    this.dropClient();
-    if (performance.now() - this.publishedAt < REFUSAL_WINDOW_MS && this.reconnects === 0) {
-      // node-media-server answers a bad key with Publish.Start and closes at once.
-      return this.fail(RtmpErrorCode.PublishRefused, new Error(`the server closed the connection right after Publish.Start (${err.message}): the stream key was probably refused`), true);
+    if (!e.fatal) {
+      this.o.emit({ type: 'error', code: e.code, message: this.redact(e.message), fatal: false, ...(e.status ? { status: e.status } : {}) });
+      return;
     }
-    this.retry(err);
-  }
-
-  private retry(err: RtmpError): void {
-    this.attempts++;
-    if (this.attempts > MAX_CONNECT_ATTEMPTS) {
-      return this.fail(err.code, new Error(`gave up after ${MAX_CONNECT_ATTEMPTS} attempts: ${err.message}`), true);
-    }
-    this.o.emit({ type: 'error', code: err.code, message: this.redact(err.message), fatal: false });
-    this.setState(this.reconnects === 0 && this.publishedAt === 0 ? 'connecting' : 'reconnecting');
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => void this.connect(), backoffDelay(this.attempts - 1, { baseMs: 500, maxMs: 5000 }));
-  }
-
-  private dropClient(): void {
-    const c = this.client;
-    this.client = null;
-    this.phase = 'transport';
-    if (c !== null) {
-      this.bytesBase += c.session.bytesSent;
-      c.close();
-    }
+    this.fail(e.code, new Error(e.message), true, e.status);
   }
 
   // ---- sending -------------------------------------------------------------
 
   private send(t: MuxedTag): void {
-    const c = this.client;
-    if (c === null || this.phase !== 'publishing') {
+    const link = this.link;
+    if (link === null || !link.send(t)) {
       if (t.typeId === 9 && !t.keyframe) this.framesDroppedHere++;
-      return;
-    }
-    try {
-      if (!this.metadataSent) {
-        this.metadataSent = true;
-        c.session.sendMetadata(this.streamId, this.metadata());
-      }
-      c.session.sendMedia(this.streamId, t.typeId, t.timestampMs, t.body);
-    } catch {
-      // The session died under us; its close event starts the reconnect.
       return;
     }
     if (t.typeId === 9) {
       this.videoTagsSent++;
-      if (this.sentLog.length < 600) this.sentLog.push({ end: c.session.bytesSent, at: t.queuedAt });
-      this.measureDrained(c);
+      if (this.sentLog.length < 600) this.sentLog.push({ end: link.bytesSent, at: t.queuedAt });
+      this.measureDrained(link);
     }
   }
 
@@ -498,17 +397,16 @@ export class PublishSession {
   // ---- congestion and stats -----------------------------------------------
 
   private tick(): void {
-    const c = this.client;
+    const c = this.link;
     const now = performance.now();
-    if (c !== null && this.phase === 'publishing') {
+    if (c !== null && c.publishing) {
       const buffered = c.bufferedAmount;
-      const sent = c.session.bytesSent;
-      const drained = sent - buffered;
+      const drained = c.bytesSent - buffered;
       this.measureDrained(c);
       const queued = buffered + this.muxer.queuedBytes;
       if (this.congestion !== null || this.mp4 !== null) {
         this.congestion ??= new CongestionController({ maxBps: Math.max(1_000_000, this.fileBitrate()) });
-        const d = this.congestion.update(now, queued, this.bytesBase + drained);
+        const d = this.congestion.update(now, queued, drained);
         this.lastDecision = d;
         this.video?.setBitrate(d.targetBps);
         const level = d.dropKeyframes ? 2 : d.dropVideo ? 1 : 0;
@@ -519,8 +417,7 @@ export class PublishSession {
           if (level === 0) this.video?.requestKeyframe();
         }
         if (d.overflow) {
-          this.dropClient();
-          this.retry(new RtmpError(RtmpErrorCode.TransportError, 'the send queue overflowed: the link is not carrying the stream'));
+          c.drop('the send queue overflowed: the link is not carrying the stream');
           return;
         }
       }
@@ -529,8 +426,8 @@ export class PublishSession {
   }
 
   /** Send latency: tags whose last byte has left the WebSocket buffer, from when they reached the muxer. */
-  private measureDrained(c: RtmpClient): void {
-    const drained = c.session.bytesSent - c.bufferedAmount;
+  private measureDrained(c: PublisherConnection): void {
+    const drained = c.bytesSent - c.bufferedAmount;
     const now = performance.now();
     while (this.sentLog.length > 0 && this.sentLog[0]!.end <= drained) {
       pushBounded(this.sendLatencies, now - this.sentLog.shift()!.at);
@@ -548,8 +445,8 @@ export class PublishSession {
   private emitStats(): void {
     const now = performance.now();
     const dt = Math.max(1, now - this.lastStatsAt);
-    const c = this.client;
-    const drained = this.bytesBase + (c === null ? 0 : c.session.bytesSent - c.bufferedAmount);
+    const c = this.link;
+    const drained = c === null ? 0 : c.bytesSent - c.bufferedAmount;
     const stats: PublisherStats = {
       state: this.state,
       bytesSent: drained,
@@ -560,7 +457,7 @@ export class PublishSession {
       queueMs: this.lastDecision.queueMs,
       videoCodec: this.videoCodec,
       audioCodec: this.audioCodec,
-      reconnects: this.reconnects,
+      reconnects: this.link?.reconnects ?? 0,
       audioLatencyMs: median(this.audioLatencies),
       audioSkippedMs: Math.round(this.audioTimeline.skippedTotalUs / 1000),
     };
@@ -607,7 +504,6 @@ export class PublishSession {
     const message = this.redact(e instanceof Error ? e.message : String(e));
     this.o.emit({ type: 'error', code, message, fatal, ...(status ? { status } : {}) });
     if (!fatal) return;
-    this.dropClient();
     this.teardown();
     this.setState('error');
     this.emitStats();
@@ -615,19 +511,14 @@ export class PublishSession {
 
   private teardown(): void {
     clearInterval(this.tickTimer);
-    clearTimeout(this.reconnectTimer);
     clearTimeout(this.paceTimer);
     this.paceTimer = undefined;
     for (const r of this.readers) void r.cancel().catch(() => {});
     this.readers = [];
     this.video?.close();
     this.audio?.close();
-    const c = this.client;
-    this.client = null;
-    if (c !== null) {
-      this.bytesBase += c.session.bytesSent;
-      c.close();
-    }
+    // Unpublishes where it publishes and closes every client; its byte counters stay readable for the last stats.
+    this.link?.stop();
   }
 
   /** Removes the stream key from text that may leave the worker (whole tokens, see redactStreamKey). */
