@@ -2,8 +2,9 @@
  * Everything the player worker does, outside the message plumbing: one
  * playback from play() to stop(), across reconnects.
  *
- * Connection state machine (one {@link PlayerSession.transition} and one
- * {@link PlayerSession.drop} funnel):
+ * Playback state machine (one {@link PlayerSession.transition}; the
+ * connection underneath is {@link PlayerConnection}'s, on the core's
+ * RtmpConnection):
  * ```
  * idle ─play→ connecting ─Play.Start→ buffering ─first frame→ playing
  *                 │ first attempt fails → error (fatal)
@@ -15,7 +16,8 @@
  * are flushed, and the player waits for media (nginx-rtmp sends
  * NetStream.Play.PublishNotify when the stream is back). A network drop,
  * a bridge restart or 10 s without bytes while media flowed is: the
- * player reconnects with jittered, capped backoff ({@link backoffDelay}).
+ * player reconnects with jittered, capped backoff (the connection's), and
+ * a server's reconnect request moves it to another server, rejoining there.
  *
  * Latency: the player steers its delay (live edge − playhead, the edge
  * from {@link LiveEdge}) to a target, fixed or `auto`
@@ -24,9 +26,9 @@
  * not presented (a server's GOP-cache burst is decoded through), and then
  * {@link LatencyController} holds it there.
  */
-import { RtmpClient, RtmpError, RtmpErrorCode, backoffDelay, isRtmpError, parseRtmpUrl, type RtmpStatus, type RtmpTransport, type TransportHandlers } from '@rtmp-web/core';
-import { WebSocketTransport } from '@rtmp-web/transport/websocket';
+import { RtmpError, parseRtmpUrl, type RtmpStatus } from '@rtmp-web/core';
 import { AudioPipeline } from './audio-pipeline.ts';
+import { PlayerConnection } from './player-connection.ts';
 import { JitterEstimator } from './jitter-estimator.ts';
 import { LatencyController } from './latency-controller.ts';
 import { PlaybackClock } from './playback-clock.ts';
@@ -69,32 +71,6 @@ const VIDEO_MIN_BUFFER_MS = 5;
 /** Slack for the audio path beyond the output latency (render quanta, messages), ms. */
 const AUDIO_SLACK_MS = 5;
 
-/** A transport wrapper that counts bytes and notes when the last one came. */
-class CountingTransport implements RtmpTransport {
-  constructor(
-    private readonly inner: RtmpTransport,
-    private readonly onBytes: (n: number) => void,
-  ) {}
-  get bufferedAmount(): number {
-    return this.inner.bufferedAmount;
-  }
-  open(handlers: TransportHandlers): Promise<void> {
-    return this.inner.open({
-      data: (b) => {
-        this.onBytes(b.byteLength);
-        handlers.data(b);
-      },
-      close: (e) => handlers.close(e),
-    });
-  }
-  send(bytes: Uint8Array): void {
-    this.inner.send(bytes);
-  }
-  close(): void {
-    this.inner.close();
-  }
-}
-
 /** Copies AMF values into plain, structured-clone-safe data (ECMA arrays lose their marker, Maps become objects). */
 function plain(v: unknown, depth = 0): unknown {
   if (depth > 16) return null;
@@ -108,20 +84,11 @@ function plain(v: unknown, depth = 0): unknown {
   return out;
 }
 
-function isPlayerErrorInfo(e: unknown): e is PlayerErrorInfo {
-  return !(e instanceof Error) && typeof e === 'object' && e !== null && 'code' in e && 'fatal' in e;
-}
-
 /** See the file comment. */
 export class PlayerSession {
   private state: PlayerState = 'idle';
   private options: PlayOptionsMessage | null = null;
-  private client: RtmpClient | null = null;
-  /** Bumped on every connection attempt and stop: late callbacks of older ones are ignored. */
-  private gen = 0;
-  private everConnected = false;
-  private attempt = 0;
-  private connected = false;
+  private connection: PlayerConnection | null = null;
   private waitingSince = 0;
   private waitingFor: 'start' | 'republish' | null = null;
   private reportedNoMedia = false;
@@ -150,7 +117,6 @@ export class PlayerSession {
   private readonly audio: AudioPipeline;
   private presentTimer: ReturnType<typeof setTimeout> | undefined;
   private housekeepingTimer: ReturnType<typeof setInterval> | undefined;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private housekeepingCount = 0;
   private rate = 1;
   /** When the worklet last said sound is coming out (an audio-only stream plays on that). */
@@ -215,9 +181,12 @@ export class PlayerSession {
     this.stats = emptyStats('connecting');
     this.calledAt = options.calledAt;
     this.mark('workerMs');
-    this.everConnected = false;
-    this.attempt = 0;
-    this.connect();
+    this.connect(options);
+  }
+
+  /** Whether a client is playing (Play.Start, not lost since). */
+  private get connected(): boolean {
+    return this.connection?.connected ?? false;
   }
 
   /** Pauses: media is discarded (live: resuming goes back to the live edge), the connection stays. */
@@ -225,10 +194,8 @@ export class PlayerSession {
     if (this.state === 'stopped' || this.state === 'error' || this.state === 'idle') return;
     if (!this.connected) {
       // Paused while (re)connecting: give up the attempt; play() starts afresh.
-      this.gen++;
-      clearTimeout(this.reconnectTimer);
-      this.client?.close();
-      this.client = null;
+      this.connection?.close();
+      this.connection = null;
     }
     this.stopPresenting();
     this.flushMedia();
@@ -294,85 +261,52 @@ export class PlayerSession {
 
   // ── connection ──────────────────────────────────────────────────────────
 
-  private connect(): void {
-    const o = this.options;
-    if (o === null) return;
-    const gen = ++this.gen;
-    this.transition(this.everConnected ? 'reconnecting' : 'connecting');
-    let url;
-    try {
-      url = parseRtmpUrl(o.src);
-    } catch (e) {
-      this.fail({ code: PlayerErrorCode.BadSource, message: String((e as Error).message), fatal: true });
-      return;
-    }
-    let opened = false;
-    const transport = new CountingTransport(
-      new WebSocketTransport({ bridge: o.bridge, host: url.host, port: url.port, tls: url.secure }),
-      (n) => {
-        opened = true;
-        this.lastByteAt = performance.now();
-        this.stats.bytesReceived += n;
-        this.bytes.add(n, this.lastByteAt);
+  private connect(o: PlayOptionsMessage): void {
+    this.transition('connecting');
+    const connection = new PlayerConnection(
+      { src: o.src, bridge: o.bridge, bufferMs: () => this.latency.targetMs },
+      {
+        connected: () => this.mark('connectedMs'),
+        started: (reason) => this.onStarted(reason),
+        media: (typeId, ts, payload) => this.onMedia(typeId, ts, payload),
+        status: (st) => this.onStatus(st),
+        data: (name, values) => this.onData(name, values),
+        streamEnded: () => this.mediaFlowing && this.waitForStream(),
+        bytes: (n) => {
+          this.lastByteAt = performance.now();
+          this.stats.bytesReceived += n;
+          this.bytes.add(n, this.lastByteAt);
+        },
+        lost: (info) => this.onLost(info),
+        report: (info) => this.report(info),
+        failed: (info) => this.fail(info),
       },
     );
-    const client = new RtmpClient({ url: o.src, transport, timeoutMs: 10_000 });
-    this.client = client;
-    client.on('status', (s) => gen === this.gen && this.onStatus(s));
-    client.on('stream-event', (ev) => {
-      if (gen !== this.gen) return;
-      if (ev.event === 'StreamEOF' && this.mediaFlowing) this.waitForStream();
-    });
-    client.on('data', (d) => gen === this.gen && this.onData(d.data.name, d.data.values));
-    client.on('media', (m) => gen === this.gen && this.onMedia(m.typeId, m.timestamp, m.payload));
-    client.on('close', ({ error }) => {
-      if (gen !== this.gen) return;
-      this.connected = false;
-      this.drop(error ?? new RtmpError(RtmpErrorCode.TransportClosed, 'the server closed the connection', { fatal: false }), opened);
-    });
-    void (async () => {
-      try {
-        await client.connect();
-        if (gen !== this.gen) return;
-        this.mark('connectedMs');
-        await client.play(undefined, { bufferMs: Math.max(100, Math.round(this.latency.targetMs)) });
-        if (gen !== this.gen) return;
-        this.connected = true;
-        this.everConnected = true;
-        this.lastByteAt = performance.now();
-        this.waitingFor = 'start';
-        this.waitingSince = performance.now();
-        this.reportedNoMedia = false;
-        this.mark('playStartMs');
-        this.transition('buffering');
-        this.startLoops();
-      } catch (e) {
-        if (gen !== this.gen) return;
-        client.close();
-        this.drop(e, opened);
-      }
-    })();
+    this.connection = connection;
+    connection.start();
   }
 
-  /** The one drop funnel: a failed attempt or a lost connection. */
-  private drop(e: unknown, opened: boolean): void {
+  /** Play.Start on a client (the first, after a reconnect, or a reconnect request's new server): media follows. */
+  private onStarted(reason: 'first' | 'reconnected' | 'moved'): void {
+    // A new server: rejoin at its stream's keyframe (its timeline is its own).
+    if (reason === 'moved') this.flushMedia();
+    this.lastByteAt = performance.now();
+    this.waitingFor = 'start';
+    this.waitingSince = performance.now();
+    this.reportedNoMedia = false;
+    this.mark('playStartMs');
+    if (this.state === 'paused') return;
+    this.transition('buffering');
+    this.startLoops();
+  }
+
+  /** The playing client is gone; the connection reconnects on its own. */
+  private onLost(info: PlayerErrorInfo): void {
     if (this.state === 'stopped' || this.state === 'error' || this.state === 'idle') return;
     if (this.state === 'paused') {
       // Nothing is playing: no reconnect now; play() reconnects.
-      this.gen++;
-      this.client?.close();
-      this.client = null;
-      this.connected = false;
-      return;
-    }
-    const info = this.describe(e, opened);
-    this.gen++;
-    this.client?.close();
-    this.client = null;
-    this.connected = false;
-    if (!this.everConnected || info.code === PlayerErrorCode.StreamNotFound) {
-      // The first attempt failed: nothing to fall back to. Report and stop.
-      this.fail({ ...info, fatal: true });
+      this.connection?.close();
+      this.connection = null;
       return;
     }
     this.report({ ...info, fatal: false });
@@ -381,41 +315,11 @@ export class PlayerSession {
     // Count lost connections, not the failed attempts while the server is away.
     if (this.state !== 'reconnecting') this.stats.reconnects++;
     this.transition('reconnecting');
-    const delay = backoffDelay(this.attempt++);
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  private describe(e: unknown, opened: boolean): PlayerErrorInfo {
-    if (isPlayerErrorInfo(e)) return e;
-    if (isRtmpError(e)) {
-      const serverCode = typeof e.details?.code === 'string' ? e.details.code : undefined;
-      if (serverCode === 'NetStream.Play.StreamNotFound') {
-        return { code: PlayerErrorCode.StreamNotFound, message: `stream not found (${serverCode})`, fatal: true, serverCode };
-      }
-      if (!opened && (e.code === RtmpErrorCode.TransportError || e.code === RtmpErrorCode.TransportClosed)) {
-        return {
-          code: PlayerErrorCode.BridgeUnavailable,
-          message: `the bridge refused the connection or is unreachable (is the server on its allowlist?): ${e.message}`,
-          fatal: true,
-        };
-      }
-      if (this.everConnected && (e.code === RtmpErrorCode.TransportError || e.code === RtmpErrorCode.TransportClosed)) {
-        return { code: PlayerErrorCode.ConnectionLost, message: `connection lost: ${e.message}`, fatal: false };
-      }
-      const info: PlayerErrorInfo = { code: e.code, message: e.message, fatal: e.fatal };
-      if (serverCode !== undefined) info.serverCode = serverCode;
-      return info;
-    }
-    return { code: RtmpErrorCode.TransportError, message: String(e), fatal: true };
   }
 
   private teardown(): void {
-    this.gen++;
-    clearTimeout(this.reconnectTimer);
-    this.client?.close();
-    this.client = null;
-    this.connected = false;
+    this.connection?.close();
+    this.connection = null;
     this.stopPresenting();
     clearInterval(this.housekeepingTimer);
     this.housekeepingTimer = undefined;
@@ -487,10 +391,7 @@ export class PlayerSession {
       const extra = typeId === 9 ? (Number.isFinite(this.video.decodeMs) ? this.video.decodeMs : 0) : this.audioOutputLatencyMs + AUDIO_SLACK_MS;
       if (typeId === 9 || (typeId === 8 && this.audio.hasOutput)) this.windowLateness = Math.max(this.windowLateness, late + extra);
     }
-    if (this.waitingFor !== null) {
-      this.waitingFor = null;
-      this.attempt = 0;
-    }
+    this.waitingFor = null;
     this.mediaFlowing = true;
     this.lastMediaAt = now;
     if (typeId === 9) this.video.push(payload, ts);
@@ -603,7 +504,7 @@ export class PlayerSession {
     if (o === null) return;
     if (this.connected && this.state !== 'paused') {
       if (this.waitingFor === null && this.mediaFlowing && now - this.lastByteAt > o.stallTimeoutMs) {
-        this.drop({ code: PlayerErrorCode.Stalled, message: `no data for ${Math.round((now - this.lastByteAt) / 1000)} s: reconnecting`, fatal: false }, true);
+        this.connection?.stall({ code: PlayerErrorCode.Stalled, message: `no data for ${Math.round((now - this.lastByteAt) / 1000)} s: reconnecting`, fatal: false });
         return;
       }
       if (this.waitingFor === 'start' && !this.reportedNoMedia && now - this.waitingSince > o.noMediaTimeoutMs) {
