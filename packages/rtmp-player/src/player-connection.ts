@@ -27,6 +27,7 @@ import {
   type RtmpClient,
   type RtmpStatus,
   type RtmpTransport,
+  type TransportFactory,
   type TransportHandlers,
 } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
@@ -60,6 +61,8 @@ export interface PlayerConnectionOptions {
   bridge: string;
   /** The SetBufferLength to send with each play, ms. */
   bufferMs(): number;
+  /** Makes each attempt's transport. Default: a WebSocket to `bridge` (tests pass a fake network). */
+  transport?: TransportFactory;
 }
 
 /** A transport that reports each read's size before passing it on. */
@@ -105,7 +108,7 @@ export class PlayerConnection {
   ) {
     this.conn = new RtmpConnection({
       url: o.src,
-      transport: (t) => new CountingTransport(new WebSocketTransport({ bridge: o.bridge, ...t }), (n) => hooks.bytes(n)),
+      transport: (t) => new CountingTransport(o.transport?.(t) ?? new WebSocketTransport({ bridge: o.bridge, ...t }), (n) => hooks.bytes(n)),
       timeoutMs: 10_000,
       maxAttempts: Infinity,
     });
