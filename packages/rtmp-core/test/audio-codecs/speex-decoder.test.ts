@@ -19,6 +19,7 @@ import { RtmpError, RtmpErrorCode } from '../../src/errors.ts';
 import { MAX_PCM_PACKET_BYTES } from '../../src/audio-codecs/pcm-decoder.ts';
 import { MAX_SPEEX_FRAMES_PER_PACKET, SpeexDecoder, type SpeexDecoderOptions } from '../../src/audio-codecs/speex/speex-decoder.ts';
 import { FlvFileReader } from '../../src/flv/flv-file.ts';
+import { audioCodecFuzzTargets, speexFixtures } from '../fixtures/audio-codec-fixtures.ts';
 
 /** The sound a case encodes. */
 const TONE = (rate: number): string => `sine=f=440:r=${rate}`;
@@ -442,4 +443,19 @@ describe('SpeexDecoder on bad and unusual packets', () => {
       expect(msPerSecond).toBeLessThan(200);
     }
   });
+});
+
+describe('Speex fixtures', () => {
+  for (const f of speexFixtures) {
+    it(`${f.name} → ${f.expect}`, () => {
+      let outcome = 'ok';
+      try {
+        audioCodecFuzzTargets.speex(f.bytes);
+      } catch (e) {
+        if (!(e instanceof RtmpError)) throw e;
+        outcome = e.code;
+      }
+      expect(outcome).toBe(f.expect);
+    });
+  }
 });
