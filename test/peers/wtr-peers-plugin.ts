@@ -28,6 +28,7 @@ import { startNginxRtmp } from './nginx-rtmp.ts';
 import { startNodeMediaServer } from './node-media-server.ts';
 import { publisherCommands } from './publisher-peers.ts';
 import { playerCommands } from './player-peers.ts';
+import { reconnectProxyCommands } from './reconnect-proxy.ts';
 
 interface Peer {
   stop(): Promise<void>;
@@ -54,6 +55,8 @@ const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
   ...publisherCommands(keep),
   // The player's tests: a TCP proxy that can freeze (a stall without a close; see player-peers.ts).
   ...playerCommands(keep),
+  // Both elements' reconnect-request tests: a proxy that injects NetConnection.Connect.ReconnectRequest (see reconnect-proxy.ts).
+  ...reconnectProxyCommands(keep),
 
   async 'peers-start-server'(p) {
     const kind = p?.kind;
