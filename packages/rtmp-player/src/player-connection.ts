@@ -168,8 +168,10 @@ export class PlayerConnection {
       },
       (e: unknown) => {
         if (this.closed) return;
-        if (reason === 'moved') {
-          // The new server would not play it: stay where we are.
+        if (reason === 'moved' && client !== this.conn.client) {
+          // The new server would not play it: stay where we are. (Once it has
+          // taken over from an old server that dropped, it is the only one:
+          // its failure is handled as any other below.)
           if (this.moving === client) this.moving = null;
           this.conn.abandonMove(client);
           this.hooks.report({ code: errorCode(e), message: `the reconnect request's server would not play the stream, staying: ${errorMessage(e)}`, fatal: false });
@@ -203,24 +205,31 @@ export class PlayerConnection {
       this.moving = null; // the move failed; the connection reports it
       return;
     }
-    if (client !== this.playing && this.playing !== null) return;
+    const stalled = this.stalled;
+    this.stalled = null;
+    // Only the playing client's loss is `lost`, once: a client that never
+    // played (before the first Play.Start the report that follows ends it;
+    // while reconnecting it is one more failed attempt) is not.
+    if (client !== this.playing) return;
     if (current !== null && current === this.moving) {
-      // The old server dropped mid-move: the new one simply takes over.
-      this.commit(current);
+      // The old server dropped mid-move: the new one has taken over already
+      // (the connection made it current, so commitMove() would refuse it).
+      this.moving = null;
+      this.playing = current;
+      this.hooks.started('moved');
       return;
     }
     this.playing = null;
-    const stalled = this.stalled;
-    this.stalled = null;
-    if (!this.everStarted) return; // before the first Play.Start: the report that follows ends it
     this.hooks.lost(stalled ?? this.describe(error));
   }
 
   private onReport(info: ConnectionErrorInfo): void {
     if (this.closed) return;
     // Before the stream ever played, any failure ends it (nothing to fall back to).
+    // A drop before it played is not CONNECTION_LOST (that code means
+    // "it played, and we reconnect"): the core's code says what happened.
     if (!this.everStarted) {
-      this.end(this.describe({ ...info, fatal: true }));
+      this.end(this.describe({ ...info, fatal: true, kind: info.kind === 'lost' ? 'attempt-failed' : info.kind }));
       return;
     }
     // Drops are `lost`; failed attempts while reconnecting are the reconnecting state itself.
