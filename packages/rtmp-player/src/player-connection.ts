@@ -98,6 +98,12 @@ export class PlayerConnection {
   private playing: RtmpClient | null = null;
   /** A reconnect request's client, playing but not yet passed on (its first media commits the move). */
   private moving: RtmpClient | null = null;
+  /**
+   * Data (onMetaData) from {@link moving} before its first media: passed on
+   * when it takes over, after `started('moved')` (node-media-server sends
+   * its metadata ahead of the GOP cache). At most {@link MAX_EARLY_DATA}.
+   */
+  private early: { name: string; values: unknown[] }[] = [];
   private everStarted = false;
   private stalled: PlayerErrorInfo | null = null;
   private closed = false;
@@ -143,7 +149,10 @@ export class PlayerConnection {
 
   private onReady({ client, reason }: ConnectionReady): void {
     if (reason === 'first') this.hooks.connected();
-    if (reason === 'moved') this.moving = client;
+    if (reason === 'moved') {
+      this.moving = client;
+      this.early = [];
+    }
     client.on('media', (m) => {
       if (client === this.moving) this.commit(client);
       if (client === this.playing) this.hooks.media(m.typeId, m.timestamp, m.payload);
@@ -160,7 +169,10 @@ export class PlayerConnection {
       // The playing client's statuses, and those that lead up to its start (Play.Reset).
       if (client === this.playing || (client === this.conn.client && client !== this.moving)) this.hooks.status(s);
     });
-    client.on('data', (d) => client === this.playing && this.hooks.data(d.data.name, d.data.values));
+    client.on('data', (d) => {
+      if (client === this.playing) this.hooks.data(d.data.name, d.data.values);
+      else if (client === this.moving && this.early.length < MAX_EARLY_DATA) this.early.push(d.data);
+    });
     client.on('stream-event', (ev) => client === this.playing && ev.event === 'StreamEOF' && this.hooks.streamEnded());
     void client.play(undefined, { bufferMs: Math.max(100, Math.round(this.o.bufferMs())) }).then(
       () => {
@@ -197,6 +209,14 @@ export class PlayerConnection {
     if (!this.conn.commitMove(client)) return;
     this.playing = client;
     this.hooks.started('moved');
+    this.passEarlyData();
+  }
+
+  /** The new server's data that came before it took over. */
+  private passEarlyData(): void {
+    const early = this.early;
+    this.early = [];
+    for (const d of early) if (!this.closed) this.hooks.data(d.name, d.values);
   }
 
   private onLost(client: RtmpClient, error: ConnectionErrorInfo, current: RtmpClient | null): void {
@@ -217,6 +237,7 @@ export class PlayerConnection {
       this.moving = null;
       this.playing = current;
       this.hooks.started('moved');
+      this.passEarlyData();
       return;
     }
     this.playing = null;
@@ -257,6 +278,9 @@ export class PlayerConnection {
     }
   }
 }
+
+/** Data messages kept from a reconnect request's new server before its first media. */
+const MAX_EARLY_DATA = 8;
 
 function errorCode(e: unknown): string {
   return e instanceof RtmpError ? e.code : RtmpErrorCode.TransportError;
