@@ -9,6 +9,7 @@
  * | `peers-reconnect-proxy` | `{ port }` | `{ id, port }`: a proxy to 127.0.0.1:port |
  * | `peers-reconnect-request` | `{ id, tcUrl?, description? }` | `{ injected }`: how many live connections got the request (each at its next chunk boundary) |
  * | `peers-reconnect-proxy-info` | `{ id }` | `{ accepted, open, closed }`: connections made through it, still open, and closed |
+ * | `peers-reconnect-packets` | `{ url, seconds, rwTimeoutMs? }` | `{ video: number[], audio: number[] }`: ffprobe's packet pts (s) on url over `seconds` of stream time, or until nothing came for rwTimeoutMs (default 3 s: a stream that moved away ends the read well within a browser command's 20 s) |
  *
  * To insert a whole message without cutting one of the server's chunks, the
  * proxy follows the server → client chunk stream ({@link ServerChunkTracker}):
@@ -22,6 +23,7 @@
  * of the server's that is only part sent stays intact.
  */
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 import { ChunkWriter, encodeCommand, MessageType, RECONNECT_REQUEST_CODE } from '@rtmp-web/core';
 
 type Payload = Record<string, unknown> | undefined;
@@ -273,6 +275,29 @@ export function reconnectProxyCommands(keep: Keep): Record<string, (p: Payload) 
       const proxy = proxies.get(String(p?.id));
       if (proxy === undefined) throw new Error(`no reconnect proxy ${String(p?.id)}`);
       return { injected: proxy.request(p?.tcUrl as string | undefined, p?.description as string | undefined) };
+    },
+    async 'peers-reconnect-packets'(p) {
+      const rw = Number(p?.rwTimeoutMs ?? 3000) * 1000;
+      const args = ['-v', 'error', '-rw_timeout', String(rw), '-read_intervals', `%+${Number(p?.seconds ?? 5)}`, '-show_entries', 'packet=codec_type,pts_time', '-of', 'json', String(p?.url)];
+      // Its output whatever the exit: a read that timed out after the stream went away still prints what it got.
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn('ffprobe', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+        let text = '';
+        child.stdout.on('data', (b: Buffer) => (text += b.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 19_000);
+        child.on('close', () => {
+          clearTimeout(timer);
+          resolve(text);
+        });
+      });
+      let raw: { codec_type: string; pts_time?: string }[] = [];
+      try {
+        raw = (JSON.parse(out) as { packets?: typeof raw }).packets ?? [];
+      } catch {
+        raw = [];
+      }
+      const pts = (t: string) => raw.filter((x) => x.codec_type === t).map((x) => Number(x.pts_time));
+      return { video: pts('video'), audio: pts('audio') };
     },
     async 'peers-reconnect-proxy-info'(p) {
       const proxy = proxies.get(String(p?.id));
