@@ -296,7 +296,8 @@ export class PlayerSession {
     this.reportedNoMedia = false;
     this.mark('playStartMs');
     if (this.state === 'paused') return;
-    this.transition('buffering');
+    // A move rejoins within a frame or three: a page's spinner should not flash for it.
+    if (!(reason === 'moved' && this.state === 'playing')) this.transition('buffering');
     this.startLoops();
   }
 
