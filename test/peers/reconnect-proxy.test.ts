@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ChunkReader, ChunkWriter, decodeCommand, encodeSetChunkSize, MessageType, RECONNECT_REQUEST_CODE, type RtmpMessage } from '@rtmp-web/core';
+import { ChunkReader, ChunkWriter, concatBytes, decodeCommand, encodeSetChunkSize, MessageType, RECONNECT_REQUEST_CODE, type RtmpMessage } from '@rtmp-web/core';
 import { Injector, SERVER_HANDSHAKE_BYTES, ServerChunkTracker, startReconnectProxy } from './reconnect-proxy.ts';
 
 interface Built {
@@ -16,16 +16,6 @@ interface Built {
   /** Offsets just after each chunk. */
   ends: number[];
   messages: RtmpMessage[];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Splits one ChunkWriter message's bytes into its chunk end offsets (relative), knowing its layout. */
@@ -94,7 +84,7 @@ function buildStream(): Built {
   put({ csid: 7, typeId: MessageType.Video, streamId: 1, timestamp: 40, payload: payload(9000, 10) });
   scs(64);
   put({ csid: 7, typeId: MessageType.Video, streamId: 1, timestamp: 50, payload: payload(130, 11) });
-  return { bytes: concat(parts), ends, messages };
+  return { bytes: concatBytes(parts), ends, messages };
 }
 
 /** Interleaves two messages' chunks by hand: csid 7's first chunk, csid 6's whole message, csid 7's rest. */
@@ -106,7 +96,7 @@ function buildInterleaved(): Built {
   const v = w.write(video);
   const a = w.write(audio);
   const vEnds = chunkEnds(v, 300, 128); // 3 chunks
-  const bytes = concat([hs, v.subarray(0, vEnds[0]), a, v.subarray(vEnds[0])]);
+  const bytes = concatBytes([hs, v.subarray(0, vEnds[0]), a, v.subarray(vEnds[0])]);
   const base = SERVER_HANDSHAKE_BYTES;
   const ends = [base + vEnds[0]!, base + vEnds[0]! + a.length, base + a.length + vEnds[1]!, base + a.length + vEnds[2]!];
   return { bytes, ends, messages: [audio, video] };
@@ -175,7 +165,7 @@ for (const [name, build] of [
         const byteByByte = cut % 499 === 0;
         if (byteByByte) for (const b of rest) out.push(...inj.data(Uint8Array.of(b)));
         else out.push(...inj.data(rest));
-        const all = concat(out);
+        const all = concatBytes(out);
         expect(all.length).toBeGreaterThan(s.bytes.length);
         if (cut < SERVER_HANDSHAKE_BYTES) {
           // Still in the handshake: it waits for the first chunk end.
@@ -227,7 +217,7 @@ describe('reconnect proxy over TCP', () => {
     expect(proxy.request('rtmp://127.0.0.1:2/live')).toBe(1);
     client.write('rest');
     await new Promise<void>((r) => client.on('close', () => r()));
-    const msgs = readAll(concat(got));
+    const msgs = readAll(concatBytes(got));
     expect(msgs.filter((m) => isRequest(m, 'rtmp://127.0.0.1:2/live')).length).toBe(1);
     expect(msgs.length).toBe(s.messages.length + 1);
     await new Promise((r) => setTimeout(r, 50));

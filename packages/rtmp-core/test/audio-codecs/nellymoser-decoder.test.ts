@@ -21,16 +21,8 @@ import {
   nellymoserFixtures,
 } from '../fixtures/audio-codec-fixtures.ts';
 import { seededRandom } from '../split-delivery.ts';
+import { errorOf } from '../error-code.ts';
 
-function errorOf(f: () => unknown): RtmpError | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('Imdct', () => {
   for (const m of [4, 8, 16, 128, 256]) {

@@ -20,6 +20,8 @@ import { MAX_PCM_PACKET_BYTES } from '../../src/audio-codecs/pcm-decoder.ts';
 import { MAX_SPEEX_FRAMES_PER_PACKET, SpeexDecoder, type SpeexDecoderOptions } from '../../src/audio-codecs/speex/speex-decoder.ts';
 import { FlvFileReader } from '../../src/flv/flv-file.ts';
 import { audioCodecFuzzTargets, speexFixtures } from '../fixtures/audio-codec-fixtures.ts';
+import { concatPcm } from './pcm-compare.ts';
+import { seededRandom } from '../split-delivery.ts';
 
 /** The sound a case encodes. */
 const TONE = (rate: number): string => `sine=f=440:r=${rate}`;
@@ -109,14 +111,7 @@ function oggSpeexPackets(file: Uint8Array): Uint8Array[] {
 /** Our decoder over all packets, as one signal. */
 function decodeAll(packets: Uint8Array[], options: SpeexDecoderOptions): Float32Array {
   const decoder = new SpeexDecoder(options);
-  const parts = packets.map((p) => decoder.decode(p).slice());
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatPcm(packets.map((p) => decoder.decode(p).slice()));
 }
 
 /**
@@ -248,17 +243,6 @@ function expectInvalid(fn: () => unknown): void {
   expect((error as RtmpError).fatal).toBe(false);
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('SpeexDecoder on bad and unusual packets', () => {
   /** Default wideband packets: narrowband mode 6 (364 bits) + wideband layer 3 (192 bits), 70 bytes. */
@@ -382,7 +366,7 @@ describe('SpeexDecoder on bad and unusual packets', () => {
   });
 
   it('fuzz: random and mutated packets give either PCM in [-1, 1] or AudioPacketInvalid, nothing else', () => {
-    const rand = prng(12);
+    const rand = seededRandom(12);
     const decoders = [new SpeexDecoder(), new SpeexDecoder({ sampleRate: 8000 }), new SpeexDecoder({ enhancer: false })];
     let ok = 0;
     let refused = 0;

@@ -12,18 +12,10 @@ import {
   parseAudioTag,
 } from '../../src/flv/audio-tag.ts';
 import { OPUS_HEAD_STEREO } from '../fixtures/flv-fixtures.ts';
+import { errorOf } from '../error-code.ts';
 
 const h = hexToBytes;
 
-function errorOf(f: () => unknown): RtmpError | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RtmpError) return e;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('parseAudioTag: legacy (FLV E.4.2.1)', () => {
   it('reads an AAC sequence header as a view of the ASC', () => {
