@@ -7,6 +7,7 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { RtmpPlayerElement } from '../../src/rtmp-player.ts';
 import type { PlayerState } from '../../src/worker-protocol.ts';
+import { DisplayProbe } from '../../../../test/bench/page/display-probe.ts';
 
 /** A started server peer. */
 export interface ServerPeer {
@@ -253,4 +254,31 @@ export function blockFrequency(samples: Float32Array, sampleRate: number): numbe
     }
   }
   return count > 0 ? (count * sampleRate) / (last - first) : 0;
+}
+
+/**
+ * A display probe on the player's canvas (the timecode read back from what
+ * is on screen), started, and the wall times at which a new picture
+ * appeared: gaps between them are the stills a viewer sees (bounded: the
+ * oldest half is dropped past 2000).
+ */
+export function watchPictures(el: RtmpPlayerElement): { probe: DisplayProbe; changes: number[] } {
+  const probe = new DisplayProbe(() => {
+    const c = el.shadowRoot?.querySelector('canvas');
+    return c && c.width > 0 ? { image: c, width: c.width, height: c.height } : null;
+  });
+  const changes: number[] = [];
+  const tally = probe.tally;
+  const see = tally.see.bind(tally);
+  let last: number | null = null;
+  tally.see = (code, nowMs, black) => {
+    if (code !== null && code !== last) {
+      last = code;
+      if (changes.length > 2000) changes.splice(0, 1000);
+      changes.push(nowMs);
+    }
+    see(code, nowMs, black);
+  };
+  probe.start();
+  return { probe, changes };
 }

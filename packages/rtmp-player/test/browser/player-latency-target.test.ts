@@ -23,8 +23,8 @@ const LOADED_RUNNER_SLACK = { droppedFraction: 0.03, fpsFraction: 0.85, joinMs: 
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.ts';
 import type { RtmpPlayerElement } from '../../src/rtmp-player.ts';
-import { DisplayProbe } from '../../../../test/bench/page/display-probe.ts';
-import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, type ServerPeer, waitForState } from './player-harness.ts';
+import type { DisplayProbe } from '../../../../test/bench/page/display-probe.ts';
+import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, type ServerPeer, waitForState, watchPictures } from './player-harness.ts';
 
 const SOURCE_FPS = 30;
 
@@ -39,24 +39,8 @@ interface Watched {
 /** A player on `src` with a display probe on its canvas. */
 function watch(src: string, bridge: string, latency: string): Watched {
   const el = makePlayer(src, bridge, { latency, muted: '' });
-  const probe = new DisplayProbe(() => {
-    const c = el.shadowRoot?.querySelector('canvas');
-    return c && c.width > 0 ? { image: c, width: c.width, height: c.height } : null;
-  });
-  // Note when the picture changes, to find stalls (the picture standing still).
-  const changes: number[] = [];
-  const tally = probe.tally;
-  const see = tally.see.bind(tally);
-  let last: number | null = null;
-  tally.see = (code, nowMs, black) => {
-    if (code !== null && code !== last) {
-      last = code;
-      if (changes.length > 2000) changes.splice(0, 1000);
-      changes.push(nowMs);
-    }
-    see(code, nowMs, black);
-  };
-  probe.start();
+  // When the picture changes, to find stalls (the picture standing still).
+  const { probe, changes } = watchPictures(el);
   return { el, probe, log: new EventLog(el), changes };
 }
 

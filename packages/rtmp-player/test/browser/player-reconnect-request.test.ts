@@ -11,8 +11,7 @@
  */
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.ts';
-import { DisplayProbe } from '../../../../test/bench/page/display-probe.ts';
-import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, waitFor, waitForState } from './player-harness.ts';
+import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, waitFor, waitForState, watchPictures } from './player-harness.ts';
 
 /** Generous for a loaded 2-core runner; the measured value is printed. */
 const MAX_FREEZE_MS = 2500;
@@ -34,22 +33,7 @@ describe('<rtmp-player> reconnect request (E-RTMP v2)', () => {
     }
     const el = makePlayer(`rtmp://127.0.0.1:${proxy.port}/live/moving`, bridge.url, { muted: '' });
     const log = new EventLog(el);
-    const probe = new DisplayProbe(() => {
-      const c = el.shadowRoot?.querySelector('canvas');
-      return c && c.width > 0 ? { image: c, width: c.width, height: c.height } : null;
-    });
-    const changes: number[] = [];
-    const tally = probe.tally;
-    const see = tally.see.bind(tally);
-    let last: number | null = null;
-    tally.see = (code, nowMs, black) => {
-      if (code !== null && code !== last) {
-        last = code;
-        changes.push(nowMs);
-      }
-      see(code, nowMs, black);
-    };
-    probe.start();
+    const { probe, changes } = watchPictures(el);
     try {
       await el.play();
       await waitForState(el, 'playing', 30_000);
