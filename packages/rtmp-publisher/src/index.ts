@@ -10,4 +10,5 @@ export {
   type PublisherStatusDetail,
   type PublishFileOptions,
 } from './rtmp-publisher.ts';
+export { PublisherErrorCode } from './publisher-errors.ts';
 export type { PublisherAudioCodec, PublisherState, PublisherStats, PublisherVideoCodec } from './worker-protocol.ts';

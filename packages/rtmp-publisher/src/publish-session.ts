@@ -37,6 +37,7 @@ import type {
   PublisherStats,
   VideoSettings,
 } from './worker-protocol.ts';
+import { PublisherErrorCode } from './publisher-errors.ts';
 
 export { MAX_CONNECT_ATTEMPTS, REFUSAL_WINDOW_MS } from './publisher-connection.ts';
 const TICK_MS = 200;
@@ -99,7 +100,7 @@ export class PublishSession {
       parseRtmpUrl(this.o.connect.url, { streamName: this.o.connect.streamKey });
       await this.setUpMedia();
     } catch (e) {
-      this.fail(e instanceof RtmpError ? e.code : 'MEDIA_ERROR', e, true);
+      this.fail(e instanceof RtmpError ? e.code : PublisherErrorCode.MediaError, e, true);
       return;
     }
     this.tickTimer = setInterval(() => this.timed(() => this.tick()), TICK_MS);
@@ -160,7 +161,7 @@ export class PublishSession {
         },
         chunk: (c) => this.timed(() => this.onVideoChunk(c.data, c.keyframe, c.timestampUs)),
         dropped: () => this.framesDroppedHere++,
-        error: (e) => this.fail('ENCODER_ERROR', e, true),
+        error: (e) => this.fail(PublisherErrorCode.EncoderError, e, true),
       });
       this.videoCodec = await this.video.start();
       this.congestion = new CongestionController({ maxBps: v.bitrateKbps * 1000 });
@@ -174,7 +175,7 @@ export class PublishSession {
           this.muxer.setAudioConfig(cfg);
         },
         chunk: (c) => this.timed(() => this.onAudioChunk(c.data, c.timestampUs, c.durationUs)),
-        error: (e) => this.fail('ENCODER_ERROR', e, true),
+        error: (e) => this.fail(PublisherErrorCode.EncoderError, e, true),
       });
     }
     this.muxer = new FlvMuxer({
@@ -213,7 +214,7 @@ export class PublishSession {
         this.timed(() => handle(r.value));
       }
     } catch (e) {
-      if (this.state !== 'stopped' && this.state !== 'error') this.fail('CAPTURE_ERROR', e, true);
+      if (this.state !== 'stopped' && this.state !== 'error') this.fail(PublisherErrorCode.CaptureError, e, true);
     }
   }
 
@@ -250,7 +251,7 @@ export class PublishSession {
         this.lastSkipEventAt = nowUs / 1000;
         this.o.emit({
           type: 'error',
-          code: 'AUDIO_SKIPPED',
+          code: PublisherErrorCode.AudioSkipped,
           message: `the audio encoder fell behind real time (${Math.round(this.audioTimeline.backlogUs / 1000)} ms waiting): audio is skipped to keep it in step with the video`,
           fatal: false,
         });
@@ -486,7 +487,7 @@ export class PublishSession {
     try {
       f();
     } catch (e) {
-      this.fail('INTERNAL_ERROR', e, true);
+      this.fail(PublisherErrorCode.Internal, e, true);
     } finally {
       this.busyMs += performance.now() - t;
     }

@@ -44,6 +44,7 @@ import {
 } from '@rtmp-web/core';
 import type { MuxedTag } from './flv-muxer.ts';
 import type { ConnectSettings } from './worker-protocol.ts';
+import { PublisherErrorCode } from './publisher-errors.ts';
 
 /** A close this soon after the first Publish.Start is a refusal, not a network drop. */
 export const REFUSAL_WINDOW_MS = 3000;
@@ -56,7 +57,7 @@ export const MAX_CONNECT_ATTEMPTS = 8;
  * TRANSPORT_ERROR, TIMEOUT… for `gave-up`).
  */
 export const ERROR_CODE_BY_KIND: Partial<Record<ConnectionErrorKind, string>> = {
-  'transport-refused': 'BRIDGE_UNAVAILABLE',
+  'transport-refused': PublisherErrorCode.BridgeUnavailable,
   'url-invalid': RtmpErrorCode.UrlInvalid,
 };
 

@@ -15,6 +15,7 @@ import type {
   PublisherStats,
   PublisherVideoCodec,
 } from './worker-protocol.ts';
+import { PublisherErrorCode } from './publisher-errors.ts';
 
 /** Detail of the `statechange` event. */
 export interface PublisherStateChangeDetail {
@@ -31,13 +32,15 @@ export interface PublisherStatusDetail {
 
 /** Detail of the `error` event. */
 export interface PublisherErrorDetail {
-  /** A stable code: an RtmpErrorCode (`PUBLISH_REFUSED`, `TRANSPORT_CLOSED`, `TIMEOUT`, `CONNECT_REJECTED`…), or `CAPTURE_ERROR`, `MEDIA_ERROR` (an unusable file), `ENCODER_ERROR`, `WORKER_ERROR`, `INTERNAL_ERROR`; not fatal: `AUDIO_SKIPPED` (the audio encoder fell behind real time, so audio is skipped to keep its lag bounded: at most one event per 5 s, the total in `stats.audioSkippedMs`). */
+  /** A stable code: an RtmpErrorCode (`PUBLISH_REFUSED`, `TRANSPORT_CLOSED`, `TIMEOUT`, `CONNECT_REJECTED`…) or a {@link PublisherErrorCode} (`CAPTURE_ERROR`, `MEDIA_ERROR`, `ENCODER_ERROR`, `WORKER_ERROR`, `INTERNAL_ERROR`, `BRIDGE_UNAVAILABLE`; not fatal: `AUDIO_SKIPPED`). */
   code: string;
   /** Human-readable; never contains the stream key. */
   message: string;
   /** True when publishing stopped; false for a dropped connection that is being retried, or audio skipped (`AUDIO_SKIPPED`). */
   fatal: boolean;
-  /** The server's status code, when a status caused it (e.g. `NetStream.Publish.BadName`). */
+  /** The server's status code, when a status caused it (e.g. `NetStream.Publish.BadName`): the player's detail has the same field. */
+  serverCode?: string;
+  /** The same as `serverCode` (its first name, kept so pages that read it go on working). */
   status?: string;
 }
 
@@ -174,9 +177,9 @@ export class RtmpPublisher extends LitElement {
       // No camera, permission denied, an unreadable file: as clear as a server refusal.
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       this.releaseSources();
-      this.onWorkerEvent({ type: 'error', code: 'CAPTURE_ERROR', message, fatal: true });
+      this.onWorkerEvent({ type: 'error', code: PublisherErrorCode.CaptureError, message, fatal: true });
       this.setState('error');
-      throw Object.assign(new Error(message), { code: 'CAPTURE_ERROR' });
+      throw Object.assign(new Error(message), { code: PublisherErrorCode.CaptureError });
     }
     const worker = this.ensureWorker();
     const done = new Promise<void>((resolve, reject) => (this.startWaiters = { resolve, reject }));
@@ -223,7 +226,7 @@ export class RtmpPublisher extends LitElement {
     w.onmessage = (ev: MessageEvent<PublisherEvent>) => this.onWorkerEvent(ev.data);
     w.onerror = (ev) => {
       ev.preventDefault();
-      this.onWorkerEvent({ type: 'error', code: 'WORKER_ERROR', message: ev.message || 'the publisher worker failed to load', fatal: true });
+      this.onWorkerEvent({ type: 'error', code: PublisherErrorCode.WorkerError, message: ev.message || 'the publisher worker failed to load', fatal: true });
       this.onWorkerEvent({ type: 'state', state: 'error' });
     };
     this.worker = w;
@@ -248,7 +251,7 @@ export class RtmpPublisher extends LitElement {
         this.fire('status', { code: e.code, level: e.level, description: e.description } satisfies PublisherStatusDetail);
         return;
       case 'error': {
-        const detail: PublisherErrorDetail = { code: e.code, message: e.message, fatal: e.fatal, ...(e.status ? { status: e.status } : {}) };
+        const detail: PublisherErrorDetail = { code: e.code, message: e.message, fatal: e.fatal, ...(e.status ? { serverCode: e.status, status: e.status } : {}) };
         // start() rejects on the `error` state that follows, so a caller
         // awaiting it sees the state already settled.
         if (e.fatal) {

@@ -89,7 +89,7 @@ describe('<rtmp-publisher> refused publishes', () => {
     await sleep(1000);
     const fatal = ev.errors.filter((e) => e.fatal);
     assert(fatal.length === 1 && fatal[0]!.code === 'PUBLISH_REFUSED', `errors ${JSON.stringify(ev.errors)}`);
-    assert(fatal[0]!.status === 'NetStream.Publish.BadName', `status ${fatal[0]!.status}`);
+    assert(fatal[0]!.serverCode === 'NetStream.Publish.BadName' && fatal[0]!.status === fatal[0]!.serverCode, `serverCode ${fatal[0]!.serverCode}, status ${fatal[0]!.status}`);
     assert(ev.statuses.includes('NetStream.Publish.BadName'), `statuses ${ev.statuses.join()}`);
     noKey(ev.errors);
     // The first one is unaffected.
