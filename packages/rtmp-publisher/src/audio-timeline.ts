@@ -69,8 +69,8 @@ interface Fed {
 export const MAX_AUDIO_LAG_US = 200_000;
 /** Audio an encoder gives out before a backlog counts as falling behind (its start-up), µs. */
 const WARM_UP_US = 1_000_000;
-/** Overlap tolerated between consecutive packets before the later one is dropped (rounding, encoder frame edges), µs. */
-const OVERLAP_US = 5_000;
+/** A packet earlier than where the last one ended by more than this is dropped (a clock that stepped back); by less, it continues from there, µs. */
+const STEP_BACK_US = 30_000;
 /** Distance from the sample clock beyond which a capture timestamp is a real gap or step, not jitter, µs. */
 const RESYNC_US = 40_000;
 /** How strongly a frame's own timestamp pulls the sample clock: 1/SMOOTHING of the difference per frame. */
@@ -163,7 +163,8 @@ export class AudioTimeline {
    * `durationUs` its length. Returns its first sample's session time, µs, or
    * undefined when it must not be sent: it lies before the session's start
    * (audio captured before the first frame arrived: the start-up backlog),
-   * or it overlaps audio already sent (a capture clock that stepped).
+   * or it lies well before audio already sent (a capture clock that stepped
+   * back); a small overlap follows on from the last packet instead.
    */
   output(encoderUs: number, durationUs: number): number | undefined {
     if (this.rate === 0) return undefined;
@@ -175,8 +176,12 @@ export class AudioTimeline {
     if (f === undefined) return undefined;
     // Before the first frame (AAC's priming packet) extrapolates from it.
     const us = f.captureUs + f.mapping.offsetUs + ((pos - f.start) / this.rate) * 1e6;
-    if (us < 0 || us < this.lastEndUs - OVERLAP_US) return undefined;
-    this.lastEndUs = us + durationUs;
-    return us;
+    if (us < 0 || us < this.lastEndUs - STEP_BACK_US) return undefined;
+    // A small step back (the capture clock's offset fell: a better-timed
+    // frame arrived) continues where the last packet ended instead: dropping
+    // it would leave a hole of a packet.
+    const at = Math.max(us, this.lastEndUs);
+    this.lastEndUs = at + durationUs;
+    return at;
   }
 }

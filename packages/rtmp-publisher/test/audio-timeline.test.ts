@@ -88,13 +88,18 @@ describe('AudioTimeline', () => {
     expect(t.output(FRAME_US, FRAME_US)).toBe(20_000);
   });
 
-  it('drops packets from before the session start and packets that overlap audio already sent', () => {
+  it('drops packets from before the session start and a step back in time; a small overlap continues from the last packet', () => {
     const t = new AudioTimeline();
     const m = on(-50_000); // the backlog: captured before the first frame arrived
     for (let i = 0; i < 10; i++) t.feed(FRAME, RATE, i * FRAME_US, m, 60_000);
     expect(t.output(0, FRAME_US)).toBeUndefined(); // session −50 ms
     expect(t.output(5 * FRAME_US, FRAME_US)).toBe(0);
-    expect(t.output(5.2 * FRAME_US, FRAME_US)).toBeUndefined(); // overlaps the last by 8 ms
+    // Overlaps the last by 8 ms (the capture clock's offset fell a little): no hole, it follows on.
+    expect(t.output(5.2 * FRAME_US, FRAME_US)).toBe(FRAME_US);
+    // 40 ms earlier than where audio has reached: a clock that stepped back, dropped.
+    expect(t.output(5.5 * FRAME_US, FRAME_US)).toBe(2 * FRAME_US);
+    m.offsetUs -= 60_000;
+    expect(t.output(7 * FRAME_US, FRAME_US)).toBeUndefined();
   });
 
   it('skips, with a typed reason, when the encoder falls behind real time, and resumes once it caught up', () => {
