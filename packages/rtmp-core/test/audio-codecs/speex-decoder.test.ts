@@ -19,7 +19,7 @@ import { RtmpError, RtmpErrorCode } from '../../src/errors.ts';
 import { MAX_PCM_PACKET_BYTES } from '../../src/audio-codecs/pcm-decoder.ts';
 import { MAX_SPEEX_FRAMES_PER_PACKET, SpeexDecoder, type SpeexDecoderOptions } from '../../src/audio-codecs/speex/speex-decoder.ts';
 import { FlvFileReader } from '../../src/flv/flv-file.ts';
-import { audioCodecFuzzTargets, speexFixtures } from '../fixtures/audio-codec-fixtures.ts';
+import { SpeexPacketWriter, audioCodecFuzzTargets, speexFixtures } from '../fixtures/audio-codec-fixtures.ts';
 import { concatPcm } from './pcm-compare.ts';
 import { seededRandom } from '../split-delivery.ts';
 
@@ -206,29 +206,6 @@ describe('SpeexDecoder against FFmpeg (libspeex, enhancer on)', () => {
   });
 });
 
-/** Writes bits MSB-first, for hand-made packets. */
-class BitWriter {
-  private readonly bits: number[] = [];
-  /** Appends `n` bits of `v`. */
-  put(v: number, n: number): this {
-    for (let i = n - 1; i >= 0; i--) this.bits.push((v >>> i) & 1);
-    return this;
-  }
-  /** Appends the first `n` bits of `bytes`. */
-  copy(bytes: Uint8Array, n: number): this {
-    for (let i = 0; i < n; i++) this.bits.push((bytes[i >> 3]! >> (7 - (i & 7))) & 1);
-    return this;
-  }
-  /** The bytes, padded as Speex pads: a 0, then 1s to the byte boundary. */
-  bytes(): Uint8Array {
-    const b = this.bits.slice();
-    if (b.length % 8) b.push(0);
-    while (b.length % 8) b.push(1);
-    const out = new Uint8Array(b.length / 8);
-    b.forEach((bit, i) => (out[i >> 3]! |= bit << (7 - (i & 7))));
-    return out;
-  }
-}
 
 /** Expects `fn` to throw a non-fatal AudioPacketInvalid. */
 function expectInvalid(fn: () => unknown): void {
@@ -294,11 +271,11 @@ describe('SpeexDecoder on bad and unusual packets', () => {
     const wb = new SpeexDecoder();
     expectInvalid(() => wb.decode(p.subarray(0, 69))); // cut inside the wideband layer
     for (const m of [5, 6, 7]) {
-      const bad = new BitWriter().copy(p, 365).put(m, 3).copy(p.subarray(46), 188).bytes();
+      const bad = new SpeexPacketWriter().copy(p, 365).put(m, 3).copy(p.subarray(46), 188).bytes();
       expectInvalid(() => wb.decode(bad));
     }
     // Three wideband layers before a narrowband frame.
-    const layers = new BitWriter().put(0b1001, 4).put(0, 32).put(0b1001, 4).put(0, 32).put(0b1001, 4).put(0, 32).copy(p, 556).bytes();
+    const layers = new SpeexPacketWriter().put(0b1001, 4).put(0, 32).put(0b1001, 4).put(0, 32).put(0b1001, 4).put(0, 32).copy(p, 556).bytes();
     expectInvalid(() => wb.decode(layers));
   });
 
@@ -325,7 +302,7 @@ describe('SpeexDecoder on bad and unusual packets', () => {
     for (let i = 0; i < 10; i++) {
       const p = packets[i]!;
       const want = clean.decode(p).slice();
-      const dressed = new BitWriter()
+      const dressed = new SpeexPacketWriter()
         .put(0b01110, 5).put(0, 4).put(1, 1) // in-band request 0 (1 bit)
         .put(0b01110, 5).put(10, 4).put(0xbeef, 16) // in-band request 10 (16 bits)
         .put(0b01101, 5).put(2, 4).put(0, 5 + 16) // user data, 2 bytes
@@ -343,7 +320,7 @@ describe('SpeexDecoder on bad and unusual packets', () => {
   it('several frames in one packet decode as the same frames one per packet', () => {
     const one = new SpeexDecoder();
     const many = new SpeexDecoder();
-    const w = new BitWriter();
+    const w = new SpeexPacketWriter();
     const want: number[] = [];
     for (let i = 0; i < 6; i++) {
       w.copy(packets[i]!, 556);
