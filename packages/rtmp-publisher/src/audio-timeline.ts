@@ -23,9 +23,13 @@
  * follows a drift between the audio device's clock and ours, and spreads a
  * small real hole over many frames). Further away, it is a stall or a real
  * gap: a realm that stalled stamps the frames it then reads in a bunch,
- * after which they are back on the sample clock, so only when
- * {@link RESYNC_FRAMES} frames in a row lie that far off do their own
- * timestamps hold (a real gap or a clock step).
+ * so their distance from the sample clock shrinks frame by frame (by the
+ * 10 ms each frame holds, less the time between reads) until they are back
+ * on it; a real gap or a clock step keeps its distance. So only when
+ * {@link RESYNC_FRAMES} frames in a row lie that far off, and the distance
+ * has not shrunk by {@link SHRINK_US} since the first of them, do their own
+ * timestamps hold. (Taking them after 4 frames read a 150 ms stall in CI as
+ * a hole, followed by a step back that was dropped.)
  *
  * The bound: a frame is skipped, not encoded, while the audio already
  * waiting in the encoder (fed, not yet out) or the frame's own age on
@@ -75,8 +79,10 @@ const STEP_BACK_US = 30_000;
 const RESYNC_US = 40_000;
 /** How strongly a frame's own timestamp pulls the sample clock: 1/SMOOTHING of the difference per frame. */
 const SMOOTHING = 32;
-/** Frames in a row that must lie further than {@link RESYNC_US} off before their timestamps win: a stall's bunch lasts fewer. */
-const RESYNC_FRAMES = 4;
+/** Frames in a row that must lie further than {@link RESYNC_US} off before their timestamps win. */
+const RESYNC_FRAMES = 8;
+/** A far run whose distance from the sample clock shrank by more than this is a stall's bunch being read, not a gap, µs (jitter moves it less). */
+const SHRINK_US = 30_000;
 
 /** See the file comment. */
 export class AudioTimeline {
@@ -92,8 +98,9 @@ export class AudioTimeline {
   private skippedUs = 0;
   /** Where the last frame ended on its capture clock (smoothed), and that clock's mapping. */
   private next: { captureUs: number; mapping: ClockMapping } | null = null;
-  /** Frames in a row whose timestamp was further than {@link RESYNC_US} from the sample clock. */
+  /** Frames in a row whose timestamp was further than {@link RESYNC_US} from the sample clock, and the first one's distance, µs. */
   private far = 0;
+  private farFromUs = 0;
 
   constructor(o: AudioTimelineOptions = {}) {
     this.maxLagUs = o.maxLagUs ?? MAX_AUDIO_LAG_US;
@@ -151,9 +158,9 @@ export class AudioTimeline {
       return next.captureUs + errorUs / SMOOTHING;
     }
     // Far off: a stall in the reading realm (its frames come stamped in a
-    // bunch, and the next ones are back on the sample clock), or a real gap
-    // or step (the difference stays).
-    if (++this.far < RESYNC_FRAMES) return next.captureUs;
+    // bunch, the distance shrinks), or a real gap or step (it stays).
+    if (this.far++ === 0) this.farFromUs = Math.abs(errorUs);
+    if (this.far < RESYNC_FRAMES || Math.abs(errorUs) < this.farFromUs - SHRINK_US) return next.captureUs;
     this.far = 0;
     return captureUs;
   }

@@ -34,12 +34,12 @@ describe('AudioTimeline', () => {
     const m = on(0);
     t.feed(FRAME, RATE, 0, m, 10_000);
     // 100 ms of capture lost (dropped by the browser), then more.
-    for (let i = 0; i < 6; i++) t.feed(FRAME, RATE, 110_000 + i * FRAME_US, m, 120_000 + i * FRAME_US);
+    for (let i = 0; i < 10; i++) t.feed(FRAME, RATE, 110_000 + i * FRAME_US, m, 120_000 + i * FRAME_US);
     expect(t.output(0, FRAME_US)).toBe(0);
-    // Three frames could still be a stall's bunch; from the fourth on, the gap is real and holds.
+    // Seven frames whose distance does not shrink could still be a stall's bunch; from the eighth on, the gap is real and holds.
     expect(t.output(FRAME_US, FRAME_US)).toBe(FRAME_US);
-    expect(t.output(4 * FRAME_US, FRAME_US)).toBe(140_000);
-    expect(t.output(6 * FRAME_US, FRAME_US)).toBe(160_000);
+    expect(t.output(8 * FRAME_US, FRAME_US)).toBe(180_000);
+    expect(t.output(10 * FRAME_US, FRAME_US)).toBe(200_000);
   });
 
   it('does not read a stall of the reading realm (frames stamped in a bunch) as a hole', () => {
@@ -49,6 +49,19 @@ describe('AudioTimeline', () => {
     for (let i = 0; i < 100; i++) stamps.push(i * FRAME_US);
     // Frames 50–55 waited 60 ms and were read, and stamped, at once.
     for (let i = 50; i <= 55; i++) stamps[i] = 560_000 + (i - 50) * 100;
+    const times = encodeAsFed(t, stamps.length, (i) => stamps[i]!, m);
+    expect(times.every((x) => x !== undefined)).toBe(true);
+    const spacing = times.slice(1).map((x, k) => x! - times[k]!);
+    expect(Math.max(...spacing.map((d) => Math.abs(d - PACKET_US)))).toBeLessThan(2_500);
+  });
+
+  it('does not read a long stall (150 ms of frames stamped in a bunch, then read a little apart) as a hole', () => {
+    const t = new AudioTimeline();
+    const m = on(0);
+    const stamps: number[] = [];
+    for (let i = 0; i < 120; i++) stamps.push(i * FRAME_US);
+    // Frames 50–65 waited up to 150 ms, then were read 3 ms apart until the reader caught up.
+    for (let i = 50; i <= 65; i++) stamps[i] = Math.max(i * FRAME_US, 650_000 + (i - 50) * 3_000);
     const times = encodeAsFed(t, stamps.length, (i) => stamps[i]!, m);
     expect(times.every((x) => x !== undefined)).toBe(true);
     const spacing = times.slice(1).map((x, k) => x! - times[k]!);

@@ -61,15 +61,21 @@ describe('<rtmp-publisher> A/V sync', function () {
       const holes = steps.filter((d) => d > packetMs * 1.5);
       const covered = (audio.length * packetMs) / (audio.at(-1)! - audio[0]! + packetMs);
       console.log(`audio after its first second: ${audio.length} packets, steps ${Math.min(...steps)}–${Math.max(...steps)} ms, ${holes.length} holes, ${(covered * 100).toFixed(1)}% of the span covered`);
-      assert(holes.length === 0, `${holes.length} holes in the audio (steps of ${holes.slice(0, 5).join(', ')} ms)`);
-      assert(covered > 0.98, `the audio covers ${(covered * 100).toFixed(1)}% of its span`);
+      // A machine too loaded for the encoder to keep up skips audio on purpose, and says so (AUDIO_SKIPPED,
+      // stats.audioSkippedMs): such holes are explained. Any other hole is a bug.
+      const skippedMs = el.stats.audioSkippedMs;
+      const holeMs = holes.reduce((sum, d) => sum + d - packetMs, 0);
+      const why = `${holes.length} holes in the audio (steps of ${holes.slice(0, 5).join(', ')} ms; ${skippedMs} ms skipped as AUDIO_SKIPPED; errors ${JSON.stringify(ev.errors)})`;
+      assert(holes.length === 0 || (skippedMs > 0 && holeMs <= skippedMs + packetMs), why);
+      const spanMs = audio.at(-1)! - audio[0]! + packetMs;
+      assert(covered + skippedMs / spanMs > 0.98, `the audio covers ${(covered * 100).toFixed(1)}% of its span (${skippedMs} ms skipped as AUDIO_SKIPPED)`);
       const latency = el.stats.audioLatencyMs;
       console.log(`audio − preceding video: min ${sorted[0]!.toFixed(0)} median ${median.toFixed(0)} max ${sorted.at(-1)!.toFixed(0)} ms (${offsets.length} packets); audio path ${latency} ms`);
       assert(Math.abs(median) <= 40, `median audio − video ${median.toFixed(0)} ms`);
       assert(worst <= 100, `audio strays ${worst.toFixed(0)} ms from the video around it`);
       // Capture → encoded: AAC's frame and look-ahead, not a backlog.
       assert(latency > 0 && latency < 150, `audio path latency ${latency} ms`);
-      assert(ev.errors.length === 0, `errors ${JSON.stringify(ev.errors)}`);
+      assert(ev.errors.every((e) => e.code === 'AUDIO_SKIPPED'), `errors ${JSON.stringify(ev.errors)}`);
     } finally {
       el.stop();
       await source.stop();
