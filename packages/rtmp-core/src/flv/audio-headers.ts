@@ -159,26 +159,71 @@ export interface FlacStreamInfo {
   bitsPerSample: number;
 }
 
+const FLAC_MAGIC = [0x66, 0x4c, 0x61, 0x43] as const; // "fLaC"
+const STREAMINFO_SIZE = 34;
+
+function startsWithFlacMagic(b: Uint8Array): boolean {
+  return b[0] === FLAC_MAGIC[0] && b[1] === FLAC_MAGIC[1] && b[2] === FLAC_MAGIC[2] && b[3] === FLAC_MAGIC[3];
+}
+
 /**
- * Parses `fLaC` followed by a STREAMINFO metadata block (FLAC format §
- * METADATA_BLOCK_STREAMINFO), the E-RTMP FLAC sequence start and the
- * WebCodecs FLAC description.
+ * The 34 STREAMINFO bytes of a FLAC sequence start, in either form found on
+ * the wire (a view, not a copy):
+ * - `fLaC` + a METADATA_BLOCK_HEADER (type 0, length ≥ 34) + STREAMINFO,
+ *   possibly followed by more metadata blocks: the E-RTMP v2 form
+ *   ("ExAudioTagBody", FlacSequenceHeader) and the WebCodecs description;
+ * - the bare 34-byte STREAMINFO, as FFmpeg 8.1's FLV muxer writes it (its
+ *   extradata). A bare STREAMINFO cannot start with `fLaC`: its first two
+ *   fields would be a minimum block size (0x664c) above the maximum (0x6143).
+ *
+ * @throws RtmpError CodecConfigInvalid when it is neither.
+ */
+export function flacStreamInfoBytes(b: Uint8Array): Uint8Array {
+  if (!startsWithFlacMagic(b)) {
+    if (b.length < STREAMINFO_SIZE) {
+      throw new RtmpError(Code, `FLAC sequence start needs "fLaC" + STREAMINFO (42 bytes) or a bare STREAMINFO (34), got ${b.length} bytes`);
+    }
+    return b.subarray(0, STREAMINFO_SIZE);
+  }
+  if (b.length < 8 + STREAMINFO_SIZE) throw new RtmpError(Code, `FLAC header needs 42 bytes, got ${b.length}`);
+  const type = b[4]! & 0x7f;
+  const length = (b[5]! << 16) | (b[6]! << 8) | b[7]!;
+  if (type !== 0 || length < STREAMINFO_SIZE) {
+    throw new RtmpError(Code, `first FLAC metadata block is type ${type}, length ${length}; expected STREAMINFO`);
+  }
+  return b.subarray(8, 8 + STREAMINFO_SIZE);
+}
+
+/**
+ * Parses a FLAC sequence start (FLAC format § METADATA_BLOCK_STREAMINFO), in
+ * either form {@link flacStreamInfoBytes} accepts.
  *
  * @throws RtmpError CodecConfigInvalid when the magic, block type or sizes are wrong.
  */
 export function parseFlacStreamInfo(b: Uint8Array): FlacStreamInfo {
-  if (b.length < 4 + 4 + 34) throw new RtmpError(Code, `FLAC header needs 42 bytes, got ${b.length}`);
-  if (b[0] !== 0x66 || b[1] !== 0x4c || b[2] !== 0x61 || b[3] !== 0x43) {
-    throw new RtmpError(Code, 'FLAC header does not start with "fLaC"');
-  }
-  const type = b[4]! & 0x7f;
-  const length = (b[5]! << 16) | (b[6]! << 8) | b[7]!;
-  if (type !== 0 || length < 34) throw new RtmpError(Code, `first FLAC metadata block is type ${type}, length ${length}; expected STREAMINFO`);
-  const r = new BitReader(b.subarray(8, 8 + 34), Code, 'FLAC STREAMINFO');
+  const r = new BitReader(flacStreamInfoBytes(b), Code, 'FLAC STREAMINFO');
   r.skip(16 + 16 + 24 + 24); // block sizes, frame sizes
   const sampleRate = r.bits(20);
   const channels = r.bits(3) + 1;
   const bitsPerSample = r.bits(5) + 1;
   if (sampleRate === 0) throw new RtmpError(Code, 'FLAC STREAMINFO sample rate is 0');
   return { sampleRate, channels, bitsPerSample };
+}
+
+/**
+ * The WebCodecs FLAC description for a sequence start in either form: the
+ * `fLaC` form as it came (a copy), a bare STREAMINFO wrapped as `fLaC` + a
+ * last-block STREAMINFO header + the 34 bytes (WebCodecs FLAC registration:
+ * the description is the stream marker and the metadata blocks).
+ *
+ * @throws RtmpError CodecConfigInvalid as {@link flacStreamInfoBytes}.
+ */
+export function flacDescription(b: Uint8Array): Uint8Array {
+  const info = flacStreamInfoBytes(b);
+  if (startsWithFlacMagic(b)) return b.slice();
+  const out = new Uint8Array(8 + STREAMINFO_SIZE);
+  out.set(FLAC_MAGIC);
+  out.set([0x80, 0, 0, STREAMINFO_SIZE], 4); // last-metadata-block flag, type 0, length 34
+  out.set(info, 8);
+  return out;
 }

@@ -76,7 +76,7 @@ interface AudioTagCommon {
   timestampOffsetNs?: number;
 }
 
-/** A sequence start: AudioSpecificConfig, Opus ID header or FLAC `fLaC`+STREAMINFO. */
+/** A sequence start: AudioSpecificConfig, Opus ID header or FLAC STREAMINFO (`fLaC`+block header+STREAMINFO, or bare as FFmpeg 8.1 sends it). */
 export interface AudioSequenceStartTag extends AudioTagCommon {
   kind: 'sequence-start';
   /** The codec. */

@@ -22,7 +22,7 @@
  */
 import { RtmpError, RtmpErrorCode } from '../errors.ts';
 import { aacConfigToDecoderConfig } from './aac-config.ts';
-import { parseAc3Header, parseFlacStreamInfo, parseMpegAudioHeader, parseOpusIdHeader } from './audio-headers.ts';
+import { flacDescription, parseAc3Header, parseFlacStreamInfo, parseMpegAudioHeader, parseOpusIdHeader } from './audio-headers.ts';
 import type { AudioTag, LegacyAudioFlags } from './audio-tag.ts';
 import { av1ConfigToDecoderConfig } from './av1-config.ts';
 import { avcConfigToDecoderConfig } from './avc-config.ts';
@@ -91,12 +91,13 @@ export function audioDecoderConfigFromTag(tag: AudioTag): AudioDecoderConfigLike
         return { codec: 'opus', sampleRate: 48000, numberOfChannels: head.channels, description: tag.config.slice() };
       }
       case 'flac': {
+        // Bare STREAMINFO (FFmpeg 8.1) or fLaC + STREAMINFO (the spec); WebCodecs wants the latter.
         const info = parseFlacStreamInfo(tag.config);
         return {
           codec: 'flac',
           sampleRate: info.sampleRate,
           numberOfChannels: info.channels,
-          description: tag.config.slice(),
+          description: flacDescription(tag.config),
         };
       }
       default:

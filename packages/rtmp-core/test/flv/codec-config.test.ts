@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes/byte-cursor.ts';
 import { RtmpErrorCode } from '../../src/errors.ts';
 import { parseAudioTag } from '../../src/flv/audio-tag.ts';
-import { parseAc3Header, parseFlacStreamInfo, parseMpegAudioHeader, parseOpusIdHeader } from '../../src/flv/audio-headers.ts';
+import { flacDescription, parseAc3Header, parseFlacStreamInfo, parseMpegAudioHeader, parseOpusIdHeader } from '../../src/flv/audio-headers.ts';
 import { audioDecoderConfigFromTag, requireAudioDecoderConfig } from '../../src/flv/codec-config.ts';
-import { FLAC_HEADER_MONO_44K, OPUS_HEAD_STEREO } from '../fixtures/flv-fixtures.ts';
+import { FFMPEG8_FLAC_STREAMINFO_48K_STEREO, FLAC_HEADER_MONO_44K, OPUS_HEAD_STEREO } from '../fixtures/flv-fixtures.ts';
 import { codeOf } from '../error-code.ts';
 
 const h = hexToBytes;
@@ -80,6 +80,18 @@ describe('audioDecoderConfigFromTag', () => {
     });
   });
 
+  it('FLAC: a bare 34-byte STREAMINFO (FFmpeg 8.1) gives the fLaC form as the description', () => {
+    const c = cfg('90' + '664c6143' + bytesToHex(FFMPEG8_FLAC_STREAMINFO_48K_STEREO));
+    expect(c).toEqual({
+      codec: 'flac',
+      sampleRate: 48000,
+      numberOfChannels: 2,
+      description: hexToBytes('664c614380000022' + bytesToHex(FFMPEG8_FLAC_STREAMINFO_48K_STEREO)),
+    });
+    // The description parses back to the same stream.
+    expect(parseFlacStreamInfo(c!.description as Uint8Array)).toEqual({ sampleRate: 48000, channels: 2, bitsPerSample: 16 });
+  });
+
   it('AC-3 and E-AC-3: from the sync frame of each frame', () => {
     expect(cfg('91' + '61632d33' + AC3_51)).toEqual({ codec: 'ac-3', sampleRate: 48000, numberOfChannels: 6 });
     expect(cfg('91' + '65632d33' + EAC3_STEREO)).toEqual({ codec: 'ec-3', sampleRate: 48000, numberOfChannels: 2 });
@@ -137,5 +149,12 @@ describe('audio headers', () => {
     const wrongType = FLAC_HEADER_MONO_44K.slice();
     wrongType[4] = 0x04;
     expect(codeOf(() => parseFlacStreamInfo(wrongType))).toBe(RtmpErrorCode.CodecConfigInvalid);
+    // Both forms of the same STREAMINFO read the same.
+    const bare = FLAC_HEADER_MONO_44K.subarray(8);
+    expect(parseFlacStreamInfo(bare)).toEqual(parseFlacStreamInfo(FLAC_HEADER_MONO_44K));
+    expect(flacDescription(bare)).toEqual(new Uint8Array([...FLAC_HEADER_MONO_44K.subarray(0, 4), 0x80, 0, 0, 0x22, ...bare]));
+    expect(flacDescription(FLAC_HEADER_MONO_44K)).toEqual(FLAC_HEADER_MONO_44K);
+    expect(codeOf(() => parseFlacStreamInfo(bare.subarray(0, 33)))).toBe(RtmpErrorCode.CodecConfigInvalid);
+    expect(codeOf(() => parseFlacStreamInfo(FLAC_HEADER_MONO_44K.subarray(0, 41)))).toBe(RtmpErrorCode.CodecConfigInvalid);
   });
 });

@@ -38,6 +38,7 @@ export const fuzzTargets: Record<FuzzTarget, FuzzTargetFn> = {
   command: commandFuzzTarget,
   'flv-audio': flvTarget('flv-audio'),
   'flv-video': flvTarget('flv-video'),
+  'audio-config': flvTarget('audio-config'),
   avcc: flvTarget('avcc'),
   hvcc: flvTarget('hvcc'),
   asc: flvTarget('asc'),
