@@ -2,15 +2,15 @@
  * The `rtmp-bridge` bin as a process: start, /healthz, bridge a connection,
  * SIGTERM → drain → exit 0. And the `token` subcommand, and bad arguments.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyToken } from '../src/token.ts';
+import { startBridgeProcess } from './support/cli-process.ts';
 import { closed, openWs, refusal, startEchoTarget, type TcpTarget } from './support/loopback.ts';
 
 const BIN = fileURLToPath(new URL('../bin/rtmp-bridge.mjs', import.meta.url));
@@ -20,25 +20,11 @@ afterEach(async () => {
 });
 
 /** Spawns the bin; resolves once it printed its 'listening' line. */
-async function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, '--listen', '127.0.0.1:0', ...args], {
-    env: { ...process.env, ...env },
-  }) as ChildProcessWithoutNullStreams;
-  cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'));
-  const lines: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const rl = createInterface({ input: child.stdout });
-  const listening = new Promise<{ port: number }>((resolve, reject) => {
-    rl.on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      lines.push(entry);
-      if (entry.event === 'listening') resolve(entry as unknown as { port: number });
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return startBridgeProcess(process.execPath, [BIN], args, {
+    env,
+    onSpawn: (child) => cleanups.push(() => child.exitCode === null && child.kill('SIGKILL')),
   });
-  const { port } = await listening;
-  return { child, port, lines, stderr: () => stderr };
 }
 
 describe('rtmp-bridge CLI', () => {
