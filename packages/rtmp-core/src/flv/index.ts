@@ -19,3 +19,4 @@ export * from './vp9-config.ts';
 export * from './audio-headers.ts';
 export * from './codec-config.ts';
 export * from './flv-file.ts';
+export * from './stream-metadata.ts';
