@@ -1,48 +1,40 @@
 /**
- * One publishing session, inside the worker: media in (captured tracks or an
- * MP4 file), RTMP out, with reconnects and congestion control.
+ * One publishing session, inside the worker: media in, RTMP out, with
+ * reconnects and congestion control. This file wires the parts together and
+ * owns the state; each part has a file of its own:
  *
  * ```
- * ReadableStream<VideoFrame> ─▶ VideoEncoderStage ─┐
- * ReadableStream<AudioData>  ─▶ AudioEncoderStage ─┼─▶ FlvMuxer ─▶ PublisherConnection ─▶ RtmpConnection ─▶ WebSocket
- * MP4 (mp4box) ─▶ Mp4Pacer ─────────────────────────┘        ▲
- *                         CongestionController (every 200 ms) ┘ bitrate / drop video
+ * captured tracks ─▶ CaptureInput (clocks, encoders) ─┐
+ * an MP4 file ─────▶ FileInput (paced samples) ───────┼─▶ FlvMuxer ─▶ PublisherConnection ─▶ RtmpConnection ─▶ WebSocket
+ *                       CongestionController (every 200 ms) ┘ bitrate / drop video
  * ```
+ *
+ * The books (counters, latencies, the once-a-second stats) are
+ * {@link PublisherMeter}'s; onMetaData is built from the core's constants
+ * (`buildOnMetaData`).
  *
  * States: connecting → publishing ⇄ reconnecting → stopped | error. The
  * connection, its reconnects, refusals and the reconnect request's move are
- * {@link PublisherConnection}'s; this file is the media and the stats. One
- * `fail()` funnel ends the session; every error passes through `redact()` so
- * the stream key never leaves the worker.
+ * {@link PublisherConnection}'s. One `fail()` funnel ends the session; every
+ * error passes through `redact()` so the stream key never leaves the worker.
  */
-import { RtmpError, RtmpErrorCode, type AmfValue } from '@rtmp-web/core';
+import { AudioFourCc, buildOnMetaData, RtmpError, RtmpErrorCode, VideoFourCc, type AmfValue } from '@rtmp-web/core';
 import { parseRtmpUrl, redactStreamKey } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
-import { AudioEncoderStage } from './audio-encoder-stage.ts';
-import { AudioTimeline } from './audio-timeline.ts';
-import { CaptureClock, type ClockMapping } from './capture-clock.ts';
+import { CaptureInput } from './capture-input.ts';
 import { CongestionController } from './congestion-controller.ts';
+import { FileInput } from './file-input.ts';
 import { FlvMuxer, type MuxedTag } from './flv-muxer.ts';
-import type { Mp4Media, Mp4Sample } from './mp4-source.ts';
-import { Mp4Pacer } from './mp4-pacer.ts';
 import { PublisherConnection, type PublisherConnectionError, type PublisherMedia } from './publisher-connection.ts';
-import { VideoEncoderStage } from './video-encoder-stage.ts';
-import type {
-  AudioSettings,
-  ConnectSettings,
-  MediaInput,
-  PublisherDiagnostics,
-  PublisherEvent,
-  PublisherState,
-  PublisherStats,
-  VideoSettings,
-} from './worker-protocol.ts';
 import { PublisherErrorCode } from './publisher-errors.ts';
+import { PublisherMeter } from './publisher-stats.ts';
+import type { AudioSettings, ConnectSettings, MediaInput, PublisherEvent, PublisherState, VideoSettings } from './worker-protocol.ts';
 
 export { MAX_CONNECT_ATTEMPTS, REFUSAL_WINDOW_MS } from './publisher-connection.ts';
 const TICK_MS = 200;
-/** At most one AUDIO_SKIPPED event this often, ms. */
-const AUDIO_SKIP_EVENT_MS = 5000;
+/** The FourCC of each codec the publisher sends, for the metadata. */
+const VIDEO_FOURCC = { avc: VideoFourCc.Avc, av1: VideoFourCc.Av1, vp9: VideoFourCc.Vp9 } as const;
+const AUDIO_FOURCC = { aac: AudioFourCc.Aac, opus: AudioFourCc.Opus } as const;
 
 /** What {@link PublishSession} is given. */
 export interface PublishSessionOptions {
@@ -59,35 +51,16 @@ export class PublishSession {
   /** The connection, from start() on, once the media is set up. */
   private link: PublisherConnection | null = null;
   private tickTimer: ReturnType<typeof setInterval> | undefined;
-  private paceTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly clock = new CaptureClock();
-  private readonly audioTimeline = new AudioTimeline();
-  private lastSkipEventAt = -Infinity;
-  private video: VideoEncoderStage | null = null;
-  private audio: AudioEncoderStage | null = null;
+  private capture: CaptureInput | null = null;
+  private file: FileInput | null = null;
   /** Replaced in setUpMedia, once the tracks are known. */
   private muxer = new FlvMuxer({ video: null, audio: null, tag: () => {} });
   private congestion: CongestionController | null = null;
-  private readers: ReadableStreamDefaultReader<VideoFrame | AudioData>[] = [];
-  private mp4: Mp4Media | null = null;
+  private readonly meter = new PublisherMeter(performance.now());
   private videoCodec = '';
   private audioCodec = '';
   private audioInfo = { sampleRate: 0, channels: 0 };
-  // stats
-  private framesEncoded = 0;
-  private framesDroppedHere = 0;
-  private videoTagsSent = 0;
-  private lastStatsAt = 0;
-  private lastStatsBytes = 0;
-  private lastStatsTags = 0;
   private lastDecision = { queueMs: 0, targetBps: 0 };
-  private readonly sentLog: { end: number; at: number }[] = [];
-  private readonly sendLatencies: number[] = [];
-  private readonly encodeLatencies: number[] = [];
-  private readonly audioLatencies: number[] = [];
-  /** Video frames in the encoder: capture timestamp → arrival and clock mapping. */
-  private readonly arrivals = new Map<number, { at: number; mapping: ClockMapping }>();
-  private busyMs = 0;
   /** 0: sending all video, 1: dropping non-key frames, 2: dropping all video. */
   private dropping = 0;
 
@@ -103,24 +76,26 @@ export class PublishSession {
       this.fail(e instanceof RtmpError ? e.code : PublisherErrorCode.MediaError, e, true);
       return;
     }
+    if (this.done) return;
     this.tickTimer = setInterval(() => this.timed(() => this.tick()), TICK_MS);
-    this.lastStatsAt = performance.now();
     this.connect();
   }
 
   /** A frame from the fallback (non-transferable stream) path. */
   pushVideo(frame: VideoFrame): void {
-    this.timed(() => this.onVideoFrame(frame));
+    if (this.capture === null) frame.close();
+    else this.timed(() => this.capture!.pushVideo(frame));
   }
 
   /** Audio from the fallback path. */
   pushAudio(data: AudioData): void {
-    this.timed(() => this.onAudioData(data));
+    if (this.capture === null) data.close();
+    else this.timed(() => this.capture!.pushAudio(data));
   }
 
   /** Stops publishing: FCUnpublish + deleteStream, then closes everything. */
   stop(): void {
-    if (this.state === 'stopped' || this.state === 'error') return;
+    if (this.done) return;
     if (this.link?.publishing === true) {
       try {
         this.muxer.drain();
@@ -133,184 +108,62 @@ export class PublishSession {
     this.emitStats();
   }
 
+  private get done(): boolean {
+    return this.state === 'stopped' || this.state === 'error';
+  }
+
   // ---- media ---------------------------------------------------------------
 
   private async setUpMedia(): Promise<void> {
     const { input } = this.o;
+    const guard = (f: () => void): void => this.timed(f);
     if (input.kind === 'mp4') {
-      // mp4box is most of the worker's size and only files need it.
-      const { demuxMp4 } = await import('./mp4-source.ts');
-      const m = await demuxMp4(input.data);
-      this.mp4 = m;
+      const file = await FileInput.open(input.data, input.loop, {
+        video: (f) => this.muxer.video(f),
+        audio: (f) => this.muxer.audio(f),
+        ended: () => this.stop(),
+        guard,
+      }, this.meter);
+      this.file = file;
+      const m = file.media;
       if (m.video !== null) this.videoCodec = m.video.codec;
       if (m.audio !== null) {
         this.audioCodec = m.audio.codec;
         this.audioInfo = { sampleRate: m.audio.sampleRate, channels: m.audio.channels };
       }
       // The muxer carries the file's tracks only: one it lacks would be waited for forever.
-      this.muxer = this.muxerForFile(m);
+      this.muxer = new FlvMuxer({ video: m.video === null ? null : 'avc', audio: m.audio === null ? null : 'aac', tag: (t) => this.send(t) });
+      if (m.video !== null) this.muxer.setVideoConfig(m.video.avcc);
+      if (m.audio !== null) this.muxer.setAudioConfig(m.audio.asc);
       return;
     }
-    const v = this.o.video;
-    if (v !== null && (input.video !== undefined || input.pushedVideo === true)) {
-      this.video = new VideoEncoderStage(v, {
-        config: (desc, codec) => {
-          this.videoCodec = codec;
-          if (desc === null) return this.fail(RtmpErrorCode.CodecUnsupported, new Error(`the ${codec} encoder gave no decoder configuration`), true);
-          this.muxer.setVideoConfig(desc);
-        },
-        chunk: (c) => this.timed(() => this.onVideoChunk(c.data, c.keyframe, c.timestampUs)),
-        dropped: () => this.framesDroppedHere++,
-        error: (e) => this.fail(PublisherErrorCode.EncoderError, e, true),
-      });
-      this.videoCodec = await this.video.start();
-      this.congestion = new CongestionController({ maxBps: v.bitrateKbps * 1000 });
-    }
-    const a = this.o.audio;
-    if (a !== null && (input.audio !== undefined || input.pushedAudio === true)) {
-      this.audio = new AudioEncoderStage(a, {
-        config: (cfg, codec, sampleRate, channels) => {
-          this.audioCodec = codec;
-          this.audioInfo = { sampleRate, channels };
-          this.muxer.setAudioConfig(cfg);
-        },
-        chunk: (c) => this.timed(() => this.onAudioChunk(c.data, c.timestampUs, c.durationUs)),
-        error: (e) => this.fail(PublisherErrorCode.EncoderError, e, true),
-      });
-    }
+    const capture = new CaptureInput(input, this.o.video, this.o.audio, {
+      videoConfig: (desc, codec) => {
+        this.videoCodec = codec;
+        if (desc === null) return this.fail(RtmpErrorCode.CodecUnsupported, new Error(`the ${codec} encoder gave no decoder configuration`), true);
+        this.muxer.setVideoConfig(desc);
+      },
+      audioConfig: (cfg, codec, sampleRate, channels) => {
+        this.audioCodec = codec;
+        this.audioInfo = { sampleRate, channels };
+        this.muxer.setAudioConfig(cfg);
+      },
+      video: (f) => this.muxer.video(f),
+      audio: (f) => this.muxer.audio(f),
+      report: (code, message) => this.o.emit({ type: 'error', code, message, fatal: false }),
+      fail: (code, e) => this.fail(code, e, true),
+      guard,
+    }, this.meter);
+    this.capture = capture;
+    if (!capture.hasVideo && !capture.hasAudio) throw new Error('the source has neither video nor audio');
     this.muxer = new FlvMuxer({
-      video: this.video === null ? null : v!.codec,
-      audio: this.audio === null ? null : a!.codec,
+      video: capture.hasVideo ? this.o.video!.codec : null,
+      audio: capture.hasAudio ? this.o.audio!.codec : null,
       tag: (t) => this.send(t),
-      requestKeyframe: () => this.video?.requestKeyframe(),
+      requestKeyframe: () => capture.video?.requestKeyframe(),
     });
-    if (this.video === null && this.audio === null) throw new Error('the source has neither video nor audio');
-    if (input.video !== undefined) void this.readLoop(input.video, (f) => this.onVideoFrame(f as VideoFrame));
-    if (input.audio !== undefined) void this.readLoop(input.audio, (d) => this.onAudioData(d as AudioData));
-  }
-
-  private muxerForFile(m: Mp4Media): FlvMuxer {
-    const mux = new FlvMuxer({
-      video: m.video === null ? null : 'avc',
-      audio: m.audio === null ? null : 'aac',
-      tag: (t) => this.send(t),
-    });
-    if (m.video !== null) mux.setVideoConfig(m.video.avcc);
-    if (m.audio !== null) mux.setAudioConfig(m.audio.asc);
-    return mux;
-  }
-
-  private async readLoop(stream: ReadableStream<VideoFrame | AudioData>, handle: (x: VideoFrame | AudioData) => void): Promise<void> {
-    const reader = stream.getReader();
-    this.readers.push(reader);
-    try {
-      for (;;) {
-        const r = await reader.read();
-        if (r.done) return;
-        if (this.state === 'stopped' || this.state === 'error') {
-          r.value.close();
-          return;
-        }
-        this.timed(() => handle(r.value));
-      }
-    } catch (e) {
-      if (this.state !== 'stopped' && this.state !== 'error') this.fail(PublisherErrorCode.CaptureError, e, true);
-    }
-  }
-
-  private onVideoFrame(frame: VideoFrame): void {
-    if (this.video === null || this.state === 'stopped' || this.state === 'error') {
-      frame.close();
-      return;
-    }
-    const now = performance.now();
-    const mapping = this.clock.arrive('video', frame.timestamp, now * 1000);
-    if (this.arrivals.size > 120) this.arrivals.clear();
-    this.arrivals.set(frame.timestamp, { at: now, mapping });
-    this.video.encode(frame);
-  }
-
-  private onAudioData(data: AudioData): void {
-    if (this.audio === null || this.state === 'stopped' || this.state === 'error') {
-      data.close();
-      return;
-    }
-    const nowUs = performance.now() * 1000;
-    if (!this.audio.ready) {
-      // Audio from before the encoder could take it would only go out late: the stream's audio starts when it can.
-      this.audio.prepare(data);
-      data.close();
-      return;
-    }
-    const durationUs = (data.numberOfFrames / data.sampleRate) * 1e6;
-    const mapping = this.clock.arrive('audio', data.timestamp, nowUs, durationUs);
-    const r = this.audioTimeline.feed(data.numberOfFrames, data.sampleRate, data.timestamp, mapping, this.clock.nowUs(nowUs));
-    if (r.skip) {
-      data.close();
-      if (r.reason === 'behind' && r.started && nowUs / 1000 - this.lastSkipEventAt >= AUDIO_SKIP_EVENT_MS) {
-        this.lastSkipEventAt = nowUs / 1000;
-        this.o.emit({
-          type: 'error',
-          code: PublisherErrorCode.AudioSkipped,
-          message: `the audio encoder fell behind real time (${Math.round(this.audioTimeline.backlogUs / 1000)} ms waiting): audio is skipped to keep it in step with the video`,
-          fatal: false,
-        });
-      }
-      return;
-    }
-    this.audio.encode(data, r.encoderUs);
-  }
-
-  private onVideoChunk(data: Uint8Array, keyframe: boolean, captureUs: number): void {
-    this.framesEncoded++;
-    const arrived = this.arrivals.get(captureUs);
-    if (arrived !== undefined) {
-      this.arrivals.delete(captureUs);
-      pushBounded(this.encodeLatencies, performance.now() - arrived.at);
-    }
-    const us = arrived !== undefined ? captureUs + arrived.mapping.offsetUs : this.clock.toSession('video', captureUs);
-    if (us === undefined) return;
-    this.muxer.video({ data, keyframe, dtsUs: us });
-  }
-
-  private onAudioChunk(data: Uint8Array, encoderUs: number, durationUs: number): void {
-    const us = this.audioTimeline.output(encoderUs, durationUs);
-    if (us === undefined) return;
-    // Capture of the packet's first sample → encoded, on the session clock.
-    pushBounded(this.audioLatencies, this.clock.nowUs(performance.now() * 1000) / 1000 - us / 1000);
-    this.muxer.audio({ data, ptsUs: us });
-  }
-
-  /** File input: hands due samples to the muxer, then sleeps until the next one is due. */
-  private startPacing(): void {
-    const m = this.mp4;
-    if (m === null || this.paceTimer !== undefined) return;
-    const loop = this.o.input.kind === 'mp4' && this.o.input.loop;
-    const pacer = new Mp4Pacer<Mp4Sample>(m.samples, m.durationUs, loop);
-    const t0 = performance.now();
-    const step = (): void => {
-      this.paceTimer = undefined;
-      if (this.state === 'stopped' || this.state === 'error') return;
-      const elapsedUs = (performance.now() - t0) * 1000;
-      this.timed(() => {
-        for (const d of pacer.due(elapsedUs)) {
-          const s = d.sample;
-          if (s.kind === 'video') {
-            this.framesEncoded++;
-            this.muxer.video({ data: s.data, keyframe: s.keyframe, dtsUs: d.offsetUs, ptsUs: d.offsetUs + (s.ptsUs - s.dtsUs) });
-          } else {
-            this.muxer.audio({ data: s.data, ptsUs: d.offsetUs });
-          }
-        }
-      });
-      if (pacer.done) {
-        // The whole file went out: finish like FFmpeg does at the end of its input.
-        this.paceTimer = setTimeout(() => this.stop(), 500);
-        return;
-      }
-      this.paceTimer = setTimeout(step, Math.max(1, Math.min(50, pacer.nextDueInUs((performance.now() - t0) * 1000) / 1000)));
-    };
-    step();
+    if (capture.video !== null) this.congestion = new CongestionController({ maxBps: this.o.video!.bitrateKbps * 1000 });
+    this.videoCodec = await capture.start();
   }
 
   // ---- connection ----------------------------------------------------------
@@ -319,10 +172,10 @@ export class PublishSession {
     const { bridge } = this.o.connect;
     const media: PublisherMedia = {
       restart: () => this.muxer.restart(),
-      requestKeyframe: () => this.video?.requestKeyframe(),
+      requestKeyframe: () => this.capture?.video?.requestKeyframe(),
       metadata: () => this.metadata(),
       sequenceHeaders: (ms) => this.muxer.sequenceHeaders(ms),
-      hasVideo: this.video !== null || this.mp4?.video != null,
+      hasVideo: this.capture?.hasVideo === true || this.file?.media.video != null,
     };
     this.link = new PublisherConnection({
       connect: this.o.connect,
@@ -330,9 +183,9 @@ export class PublishSession {
       media,
       handlers: {
         state: (state) => {
-          if (this.state === 'stopped' || this.state === 'error') return;
+          if (this.done) return;
           this.setState(state);
-          if (state === 'publishing') this.startPacing();
+          if (state === 'publishing') this.file?.start();
         },
         status: (code, level, description) => this.o.emit({ type: 'status', code, level, description }),
         error: (e) => this.onLinkError(e),
@@ -343,7 +196,7 @@ export class PublishSession {
 
   /** The connection's errors: non-fatal ones pass on, the fatal one ends the session (the connection has closed itself). */
   private onLinkError(e: PublisherConnectionError): void {
-    if (this.state === 'stopped' || this.state === 'error') return;
+    if (this.done) return;
     if (!e.fatal) {
       this.o.emit({ type: 'error', code: e.code, message: this.redact(e.message), fatal: false, ...(e.status ? { status: e.status } : {}) });
       return;
@@ -356,43 +209,37 @@ export class PublishSession {
   private send(t: MuxedTag): void {
     const link = this.link;
     if (link === null || !link.send(t)) {
-      if (t.typeId === 9 && !t.keyframe) this.framesDroppedHere++;
+      if (t.typeId === 9 && !t.keyframe) this.meter.framesDropped++;
       return;
     }
     if (t.typeId === 9) {
-      this.videoTagsSent++;
-      if (this.sentLog.length < 600) this.sentLog.push({ end: link.bytesSent, at: t.queuedAt });
-      this.measureDrained(link);
+      this.meter.videoSent(link.bytesSent, t.queuedAt);
+      this.meter.drained(link.bytesSent - link.bufferedAmount, performance.now());
     }
   }
 
+  /** The stream's onMetaData: the file's tracks as they are, or what the encoders were set to. */
   private metadata(): Record<string, AmfValue> {
-    const md: Record<string, AmfValue> = { encoder: 'rtmp-web' };
+    const audio = { sampleRate: this.audioInfo.sampleRate, channels: this.audioInfo.channels };
+    const m = this.file?.media;
+    if (m !== undefined) {
+      return buildOnMetaData({
+        encoder: 'rtmp-web',
+        video: m.video === null ? null : { codec: VideoFourCc.Avc, width: m.video.width, height: m.video.height, framerate: m.video.framerate },
+        audio: m.audio === null ? null : { codec: AudioFourCc.Aac, ...audio },
+      });
+    }
     const v = this.o.video;
-    const m = this.mp4;
-    if (m?.video) {
-      Object.assign(md, { width: m.video.width, height: m.video.height, framerate: Math.round(m.video.framerate * 1000) / 1000, videocodecid: 7 });
-    } else if (v !== null && this.video !== null) {
-      Object.assign(md, {
-        width: v.width,
-        height: v.height,
-        framerate: v.framerate,
-        videodatarate: Math.round((this.video.bitrate || v.bitrateKbps * 1000) / 1000),
-        videocodecid: v.codec === 'avc' ? 7 : fourCcNumber(v.codec === 'av1' ? 'av01' : 'vp09'),
-      });
-    }
-    const hasAudio = m !== null ? m.audio !== null : this.audio !== null;
-    if (hasAudio) {
-      const opus = m === null && this.o.audio?.codec === 'opus';
-      Object.assign(md, {
-        audiocodecid: opus ? fourCcNumber('Opus') : 10,
-        audiosamplerate: this.audioInfo.sampleRate,
-        audiosamplesize: 16,
-        stereo: this.audioInfo.channels > 1,
-      });
-      if (this.o.audio !== null && m === null) md.audiodatarate = this.o.audio.bitrateKbps;
-    }
-    return md;
+    const a = this.o.audio;
+    const c = this.capture;
+    return buildOnMetaData({
+      encoder: 'rtmp-web',
+      video:
+        v === null || c?.video == null
+          ? null
+          : { codec: VIDEO_FOURCC[v.codec], width: v.width, height: v.height, framerate: v.framerate, bitrateKbps: (c.video.bitrate || v.bitrateKbps * 1000) / 1000 },
+      audio: a === null || c?.hasAudio !== true ? null : { codec: AUDIO_FOURCC[a.codec], ...audio, bitrateKbps: a.bitrateKbps },
+    });
   }
 
   // ---- congestion and stats -----------------------------------------------
@@ -403,19 +250,20 @@ export class PublishSession {
     if (c !== null && c.publishing) {
       const buffered = c.bufferedAmount;
       const drained = c.bytesSent - buffered;
-      this.measureDrained(c);
+      this.meter.drained(drained, now);
       const queued = buffered + this.muxer.queuedBytes;
-      if (this.congestion !== null || this.mp4 !== null) {
-        this.congestion ??= new CongestionController({ maxBps: Math.max(1_000_000, this.fileBitrate()) });
+      if (this.congestion !== null || this.file !== null) {
+        this.congestion ??= new CongestionController({ maxBps: Math.max(1_000_000, this.file!.bitrate) });
         const d = this.congestion.update(now, queued, drained);
         this.lastDecision = d;
-        this.video?.setBitrate(d.targetBps);
+        const video = this.capture?.video ?? null;
+        video?.setBitrate(d.targetBps);
         const level = d.dropKeyframes ? 2 : d.dropVideo ? 1 : 0;
         if (level !== this.dropping) {
           this.dropping = level;
           this.muxer.setDropVideo(d.dropVideo, d.dropKeyframes);
           // The picture resumes at a keyframe: ask for one now rather than wait up to an interval.
-          if (level === 0) this.video?.requestKeyframe();
+          if (level === 0) video?.requestKeyframe();
         }
         if (d.overflow) {
           c.drop('the send queue overflowed: the link is not carrying the stream');
@@ -423,59 +271,24 @@ export class PublishSession {
         }
       }
     }
-    if (now - this.lastStatsAt >= 1000) this.emitStats();
-  }
-
-  /** Send latency: tags whose last byte has left the WebSocket buffer, from when they reached the muxer. */
-  private measureDrained(c: PublisherConnection): void {
-    const drained = c.bytesSent - c.bufferedAmount;
-    const now = performance.now();
-    while (this.sentLog.length > 0 && this.sentLog[0]!.end <= drained) {
-      pushBounded(this.sendLatencies, now - this.sentLog.shift()!.at);
-    }
-  }
-
-  private fileBitrate(): number {
-    const m = this.mp4;
-    if (m === null || m.durationUs <= 0) return 0;
-    let bytes = 0;
-    for (const s of m.samples) bytes += s.data.length;
-    return (bytes * 8) / (m.durationUs / 1e6);
+    if (this.meter.sinceReport(now) >= 1000) this.emitStats();
   }
 
   private emitStats(): void {
-    const now = performance.now();
-    const dt = Math.max(1, now - this.lastStatsAt);
     const c = this.link;
-    const drained = c === null ? 0 : c.bytesSent - c.bufferedAmount;
-    const stats: PublisherStats = {
+    const { stats, diagnostics } = this.meter.report(performance.now(), {
       state: this.state,
-      bytesSent: drained,
-      bitrateKbps: Math.round(((drained - this.lastStatsBytes) * 8) / dt),
-      fps: Math.round(((this.videoTagsSent - this.lastStatsTags) * 1000) / dt),
-      framesEncoded: this.framesEncoded,
-      framesDropped: this.framesDroppedHere + this.muxer.framesDropped,
+      bytesSent: c?.bytesSent ?? 0,
+      bufferedAmount: c?.bufferedAmount ?? 0,
+      muxerQueuedBytes: this.muxer.queuedBytes,
+      muxerDropped: this.muxer.framesDropped,
       queueMs: this.lastDecision.queueMs,
+      targetBps: this.capture?.video?.bitrate ?? this.lastDecision.targetBps,
       videoCodec: this.videoCodec,
       audioCodec: this.audioCodec,
-      reconnects: this.link?.reconnects ?? 0,
-      audioLatencyMs: median(this.audioLatencies),
-      audioSkippedMs: Math.round(this.audioTimeline.skippedTotalUs / 1000),
-    };
-    const diagnostics: PublisherDiagnostics = {
-      targetKbps: Math.round((this.video?.bitrate ?? this.lastDecision.targetBps) / 1000),
-      workerBusyPercent: Math.round((this.busyMs / dt) * 1000) / 10,
-      sendLatencyMs: median(this.sendLatencies),
-      encodeLatencyMs: median(this.encodeLatencies),
-      queuedBytes: (c?.bufferedAmount ?? 0) + this.muxer.queuedBytes,
-    };
-    this.sendLatencies.length = 0;
-    this.encodeLatencies.length = 0;
-    this.audioLatencies.length = 0;
-    this.busyMs = 0;
-    this.lastStatsAt = now;
-    this.lastStatsBytes = drained;
-    this.lastStatsTags = this.videoTagsSent;
+      reconnects: c?.reconnects ?? 0,
+      audioSkippedMs: this.capture?.audioSkippedMs ?? 0,
+    });
     this.o.emit({ type: 'stats', stats, diagnostics });
   }
 
@@ -489,7 +302,7 @@ export class PublishSession {
     } catch (e) {
       this.fail(PublisherErrorCode.Internal, e, true);
     } finally {
-      this.busyMs += performance.now() - t;
+      this.meter.busy(performance.now() - t);
     }
   }
 
@@ -501,7 +314,7 @@ export class PublishSession {
 
   /** The one failure funnel. */
   private fail(code: string, e: unknown, fatal: boolean, status?: string): void {
-    if (this.state === 'stopped' || this.state === 'error') return;
+    if (this.done) return;
     const message = this.redact(e instanceof Error ? e.message : String(e));
     this.o.emit({ type: 'error', code, message, fatal, ...(status ? { status } : {}) });
     if (!fatal) return;
@@ -512,12 +325,8 @@ export class PublishSession {
 
   private teardown(): void {
     clearInterval(this.tickTimer);
-    clearTimeout(this.paceTimer);
-    this.paceTimer = undefined;
-    for (const r of this.readers) void r.cancel().catch(() => {});
-    this.readers = [];
-    this.video?.close();
-    this.audio?.close();
+    this.capture?.close();
+    this.file?.close();
     // Unpublishes where it publishes and closes every client; its byte counters stay readable for the last stats.
     this.link?.stop();
   }
@@ -526,18 +335,4 @@ export class PublishSession {
   private redact(text: string): string {
     return redactStreamKey(text, this.o.connect.streamKey);
   }
-}
-
-function pushBounded(a: number[], v: number): void {
-  if (a.length < 1000) a.push(v);
-}
-
-function median(a: number[]): number {
-  if (a.length === 0) return 0;
-  const s = [...a].sort((x, y) => x - y);
-  return Math.round(s[Math.floor(s.length / 2)]! * 10) / 10;
-}
-
-function fourCcNumber(s: string): number {
-  return ((s.charCodeAt(0) << 24) | (s.charCodeAt(1) << 16) | (s.charCodeAt(2) << 8) | s.charCodeAt(3)) >>> 0;
 }

@@ -1,15 +1,14 @@
 /**
  * `<rtmp-publisher>`: go live from a web page to any RTMP ingest with the
  * browser's own encoders. Capture, encoding and the whole RTMP stack run in a
- * worker; the element holds settings, sources and the optional controls.
+ * worker, which {@link PublisherController} drives; the element holds
+ * settings, sources, events and the optional controls.
  */
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { captureTracks, type CaptureHandle } from './media-capture.ts';
+import { PublisherController, type PublisherSource } from './publisher-controller.ts';
 import type {
-  MediaInput,
   PublisherAudioCodec,
-  PublisherCommand,
   PublisherEvent,
   PublisherState,
   PublisherStats,
@@ -120,12 +119,9 @@ export class RtmpPublisher extends LitElement {
   @state() private liveSince = 0;
   @state() private nowTick = 0;
 
-  private worker: Worker | null = null;
-  private capture: CaptureHandle | null = null;
+  private readonly worker = new PublisherController(this, (e) => this.onWorkerEvent(e));
   /** Tracks we opened (getUserMedia/getDisplayMedia), which we stop; a caller's stream is left alone. */
   private ownTracks: MediaStreamTrack[] = [];
-  private startWaiters: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  private fatalError: Error | null = null;
   private clockTimer: ReturnType<typeof setInterval> | undefined;
   private pickedVideo = '';
   private pickedAudio = '';
@@ -157,21 +153,15 @@ export class RtmpPublisher extends LitElement {
     if (!this.url) throw new TypeError('rtmp-publisher: the url attribute is required');
     if (!this.bridge) throw new TypeError('rtmp-publisher: the bridge attribute is required');
     this.lastError = '';
-    this.fatalError = null;
-    let input: MediaInput;
-    let transfer: Transferable[] = [];
+    let media: PublisherSource;
     try {
       if (source instanceof Blob) {
-        const data = await source.arrayBuffer();
-        input = { kind: 'mp4', data, loop: options.loop === true };
-        transfer = [data];
+        media = { kind: 'mp4', data: await source.arrayBuffer(), loop: options.loop === true };
         this.preview = null;
       } else {
         const stream = source ?? (await this.openCamera());
         this.preview = stream;
-        this.capture = captureTracks(stream, (c, t) => this.worker?.postMessage(c, t));
-        input = this.capture.input;
-        transfer = this.capture.transfer;
+        media = { kind: 'stream', stream };
       }
     } catch (e) {
       // No camera, permission denied, an unreadable file: as clear as a server refusal.
@@ -181,10 +171,7 @@ export class RtmpPublisher extends LitElement {
       this.setState('error');
       throw Object.assign(new Error(message), { code: PublisherErrorCode.CaptureError });
     }
-    const worker = this.ensureWorker();
-    const done = new Promise<void>((resolve, reject) => (this.startWaiters = { resolve, reject }));
-    const cmd: PublisherCommand = {
-      cmd: 'start',
+    const settings = {
       connect: { url: this.url, streamKey: this.streamKey, bridge: this.bridge },
       video: {
         codec: this.videoCodec,
@@ -195,69 +182,38 @@ export class RtmpPublisher extends LitElement {
         keyframeIntervalS: positive(this.keyframeInterval, 2),
       },
       audio: { codec: this.audioCodec, bitrateKbps: positive(this.audioBitrate, 128) },
-      input,
     };
-    worker.postMessage(cmd, transfer);
-    return done;
+    return this.worker.start(settings, media);
   }
 
   /** Stops publishing (FCUnpublish + deleteStream) and releases the camera and microphone it opened. */
   stop(): void {
-    this.worker?.postMessage({ cmd: 'stop' } satisfies PublisherCommand);
+    this.worker.stop();
     this.releaseSources();
     if (this.currentState !== 'idle' && this.currentState !== 'error') this.setState('stopped');
-    this.startWaiters?.reject(new Error('stopped'));
-    this.startWaiters = null;
   }
 
+  /** Leaving the document stops publishing; the controller then ends the worker. */
   override disconnectedCallback(): void {
-    super.disconnectedCallback();
     this.stop();
-    this.worker?.terminate();
-    this.worker = null;
+    super.disconnectedCallback();
     clearInterval(this.clockTimer);
   }
 
-  // ---- worker --------------------------------------------------------------
-
-  private ensureWorker(): Worker {
-    if (this.worker !== null) return this.worker;
-    const w = new Worker(new URL('./publisher-worker.ts', import.meta.url), { type: 'module', name: 'rtmp-publisher' });
-    w.onmessage = (ev: MessageEvent<PublisherEvent>) => this.onWorkerEvent(ev.data);
-    w.onerror = (ev) => {
-      ev.preventDefault();
-      this.onWorkerEvent({ type: 'error', code: PublisherErrorCode.WorkerError, message: ev.message || 'the publisher worker failed to load', fatal: true });
-      this.onWorkerEvent({ type: 'state', state: 'error' });
-    };
-    this.worker = w;
-    return w;
-  }
+  // ---- worker events -------------------------------------------------------
 
   private onWorkerEvent(e: PublisherEvent): void {
     switch (e.type) {
       case 'state':
         this.setState(e.state);
-        if (e.state === 'publishing') {
-          this.startWaiters?.resolve();
-          this.startWaiters = null;
-        }
-        if (e.state === 'error' || e.state === 'stopped') {
-          this.releaseSources();
-          this.startWaiters?.reject(this.fatalError ?? new Error(`publishing ended (${e.state})`));
-          this.startWaiters = null;
-        }
+        if (e.state === 'error' || e.state === 'stopped') this.releaseSources();
         return;
       case 'status':
         this.fire('status', { code: e.code, level: e.level, description: e.description } satisfies PublisherStatusDetail);
         return;
       case 'error': {
         const detail: PublisherErrorDetail = { code: e.code, message: e.message, fatal: e.fatal, ...(e.status ? { serverCode: e.status, status: e.status } : {}) };
-        // start() rejects on the `error` state that follows, so a caller
-        // awaiting it sees the state already settled.
-        if (e.fatal) {
-          this.lastError = `${e.code}: ${e.message}`;
-          this.fatalError = Object.assign(new Error(e.message), { code: e.code, status: e.status });
-        }
+        if (e.fatal) this.lastError = `${e.code}: ${e.message}`;
         this.fire('error', detail);
         return;
       }
@@ -298,8 +254,6 @@ export class RtmpPublisher extends LitElement {
   }
 
   private releaseSources(): void {
-    this.capture?.close();
-    this.capture = null;
     for (const t of this.ownTracks) t.stop();
     this.ownTracks = [];
     this.screen = null;
