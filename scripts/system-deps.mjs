@@ -1,38 +1,184 @@
 #!/usr/bin/env node
-// Makes sure the real peers the tests use are on this machine: nginx with the
-// RTMP module, FFmpeg/ffprobe, Chromium and openssl (for test certificates;
-// Debian packages). As root it
-// installs what is missing with apt-get; otherwise it prints the exact command
-// and exits non-zero, so `npm test` never runs half a suite silently.
+/**
+ * `npm test`'s preflight (the `pretest` script): makes sure the real peers
+ * the tests use are on this machine, so `npm test` never runs half a suite
+ * silently.
+ *
+ * Checked: nginx and its RTMP module, FFmpeg/ffprobe with every encoder,
+ * decoder and lavfi source the tests name, Chromium (`CHROMIUM_PATH` when
+ * set, else Debian's /usr/bin/chromium), python3 (the throttle proxy) and
+ * openssl (test certificates).
+ *
+ * - Everything there: silent, exit 0.
+ * - Missing, root, apt-get on PATH: installs the missing Debian packages
+ *   (apt-get update, apt-get install -y), checks again, exit 0 or 1.
+ * - Missing, not root (or `--no-install`), apt-get on PATH: prints the
+ *   exact apt-get command, exit 1.
+ * - Missing, no apt-get: prints what to install, item by item (what the
+ *   tests look for, and the Debian package that has it), exit 1.
+ *
+ *   node scripts/system-deps.mjs [--no-install]
+ */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
-const PACKAGES = ['nginx', 'libnginx-mod-rtmp', 'ffmpeg', 'chromium', 'openssl'];
+/**
+ * FFmpeg encoders the tests ask for with `-c:a`/`-c:v` (grep packages/*\/test,
+ * test/ and the benches; the Enhanced RTMP v2 tests use node-av's own FFmpeg
+ * 8.1 instead, not this one).
+ */
+const FFMPEG_ENCODERS = [
+  'libx264', 'libx265', 'libaom-av1', 'libvpx-vp9', 'rawvideo',
+  'aac', 'libmp3lame', 'libopus', 'libspeex', 'nellymoser', 'adpcm_swf',
+  'pcm_alaw', 'pcm_mulaw', 'pcm_s16le', 'flac', 'ac3', 'eac3',
+];
+/** Decoders the tests compare ours against (`-c:a libspeex -i …`), or read FFmpeg's output with. */
+const FFMPEG_DECODERS = ['libspeex', 'nellymoser', 'h264', 'aac'];
+/** lavfi sources the tests generate media from (`-f lavfi -i testsrc2=…`). */
+const FFMPEG_FILTERS = ['testsrc2', 'sine', 'color'];
+/** Where test/peers/nginx-rtmp.ts loads the RTMP module from (Debian's path). */
+const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+/** Debian's Chromium, used unless `CHROMIUM_PATH` names another. */
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
-function missing() {
-  const out = [];
-  const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-  if (!has('nginx')) out.push('nginx');
-  if (!existsSync('/usr/lib/nginx/modules/ngx_rtmp_module.so')) out.push('libnginx-mod-rtmp');
-  if (!has('ffmpeg') || !has('ffprobe')) out.push('ffmpeg');
-  if (!existsSync('/usr/bin/chromium')) out.push('chromium');
-  if (!has('openssl')) out.push('openssl');
-  return out;
-}
-
-const need = missing();
-if (need.length === 0) process.exit(0);
-
-const command = `apt-get update && apt-get install -y ${PACKAGES.join(' ')}`;
-if (typeof process.getuid === 'function' && process.getuid() === 0) {
-  console.log(`system-deps: installing ${need.join(', ')} …`);
-  execFileSync('sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${command}`], { stdio: 'inherit' });
-  const still = missing();
-  if (still.length > 0) {
-    console.error(`system-deps: still missing after install: ${still.join(', ')}`);
-    process.exit(1);
+/** True if `path` is a file (following links). */
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
-} else {
-  console.error(`system-deps: missing ${need.join(', ')}. Install them as root with:\n\n  sudo sh -c '${command}'\n`);
-  process.exit(1);
 }
+
+/** True if `path` is a file this process may execute. */
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return isFile(path);
+  } catch {
+    return false;
+  }
+}
+
+/** The absolute path of `command` on `PATH`, or undefined. */
+function which(command, env) {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && isExecutable(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
+
+/** The names in one of `ffmpeg -encoders`/`-decoders`/`-filters`' listings. */
+function ffmpegList(ffmpeg, what) {
+  const out = spawnSync(ffmpeg, ['-hide_banner', `-${what}`], { encoding: 'utf8', timeout: 20_000 });
+  if (out.status !== 0) return undefined;
+  // " V....D libx264   libx264 H.264 …" (encoders, decoders); " ... testsrc2  |->V  …" (filters).
+  const line = what === 'filters' ? /^ [T.][S.][C.] (\S+)\s/ : /^ [VAS][A-Z.]{5} (\S+)\s/;
+  return new Set(out.stdout.split('\n').flatMap((l) => line.exec(l)?.[1] ?? []));
+}
+
+/**
+ * What FFmpeg lacks, as one sentence, or undefined. `apt` says whether
+ * installing Debian's ffmpeg would fix it (it would not if another ffmpeg
+ * comes first on PATH).
+ */
+function ffmpegProblem(env) {
+  const ffmpeg = which('ffmpeg', env);
+  const ffprobe = which('ffprobe', env);
+  if (ffmpeg === undefined || ffprobe === undefined) {
+    return { text: `no ${ffmpeg === undefined ? 'ffmpeg' : 'ffprobe'} on PATH`, apt: true };
+  }
+  const lacks = [];
+  for (const [what, names] of [['encoders', FFMPEG_ENCODERS], ['decoders', FFMPEG_DECODERS], ['filters', FFMPEG_FILTERS]]) {
+    const have = ffmpegList(ffmpeg, what);
+    if (have === undefined) return { text: `${ffmpeg} -${what} failed`, apt: false };
+    const missing = names.filter((n) => !have.has(n));
+    if (missing.length > 0) lacks.push(`${what} ${missing.join(', ')}`);
+  }
+  if (lacks.length === 0) return undefined;
+  return { text: `${ffmpeg} lacks ${lacks.join('; ')} (Debian's ffmpeg has them all)`, apt: false };
+}
+
+/**
+ * Every requirement: what it is, the Debian package that provides it (none
+ * when `CHROMIUM_PATH` names a browser of the user's own), and a check that
+ * returns what is wrong, or undefined.
+ */
+function requirements(env) {
+  const onPath = (command) => () => (which(command, env) === undefined ? { text: `no ${command} on PATH`, apt: true } : undefined);
+  const chromium = env.CHROMIUM_PATH;
+  return [
+    { need: 'nginx on PATH (the nginx-rtmp test server)', debian: 'nginx', check: onPath('nginx') },
+    {
+      need: `nginx's RTMP module at ${NGINX_RTMP_MODULE} (test/peers/nginx-rtmp.ts loads it from there)`,
+      debian: 'libnginx-mod-rtmp',
+      check: () => (isFile(NGINX_RTMP_MODULE) ? undefined : { text: `no ${NGINX_RTMP_MODULE}`, apt: true }),
+    },
+    {
+      need: `FFmpeg: ffmpeg and ffprobe on PATH, with the encoders ${FFMPEG_ENCODERS.join(' ')}, the decoders ${FFMPEG_DECODERS.join(' ')} and the lavfi sources ${FFMPEG_FILTERS.join(' ')}`,
+      debian: 'ffmpeg',
+      check: () => ffmpegProblem(env),
+    },
+    chromium !== undefined && chromium !== ''
+      ? {
+          need: `Chromium at CHROMIUM_PATH (${chromium})`,
+          debian: undefined,
+          check: () => (isExecutable(chromium) ? undefined : { text: `CHROMIUM_PATH=${chromium} is not an executable file`, apt: false }),
+        }
+      : {
+          need: `Chromium at ${DEBIAN_CHROMIUM}, or anywhere with CHROMIUM_PATH set to its executable`,
+          debian: 'chromium',
+          check: () => (isExecutable(DEBIAN_CHROMIUM) ? undefined : { text: `no ${DEBIAN_CHROMIUM} (and CHROMIUM_PATH is not set)`, apt: true }),
+        },
+    { need: 'python3 on PATH (test/peers/throttle-proxy.py)', debian: 'python3', check: onPath('python3') },
+    { need: 'openssl on PATH (test certificates)', debian: 'openssl', check: onPath('openssl') },
+  ];
+}
+
+/** The requirements that are not met, each with what is wrong. */
+function unmet(env = process.env) {
+  return requirements(env).flatMap((r) => {
+    const problem = r.check();
+    return problem === undefined ? [] : [{ ...r, problem }];
+  });
+}
+
+/** The message for requirements apt-get cannot meet, or that no apt-get is there to meet. */
+function byHand(list, why) {
+  const lines = list.map((r) => `  - ${r.need}${r.debian === undefined ? '' : ` [Debian: ${r.debian}]`}\n      now: ${r.problem.text}`);
+  return `system-deps: ${why}:\n\n${lines.join('\n')}\n`;
+}
+
+function main(argv, env) {
+  const noInstall = argv.includes('--no-install');
+  let need = unmet(env);
+  if (need.length === 0) return 0;
+
+  const aptGet = which('apt-get', env);
+  const viaApt = need.filter((r) => r.problem.apt && r.debian !== undefined);
+  const other = need.filter((r) => !viaApt.includes(r));
+  if (aptGet === undefined) {
+    process.stderr.write(byHand(need, 'this machine has no apt-get; install these (the Debian package names say which software), then run npm test again'));
+    return 1;
+  }
+  const packages = [...new Set(viaApt.map((r) => r.debian))];
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (packages.length > 0 && isRoot && !noInstall) {
+    process.stdout.write(`system-deps: installing ${packages.join(' ')} (apt-get) …\n`);
+    const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync(aptGet, ['update'], { stdio: 'inherit', env: aptEnv });
+    execFileSync(aptGet, ['install', '-y', ...packages], { stdio: 'inherit', env: aptEnv });
+    need = unmet(env);
+    if (need.length === 0) return 0;
+    process.stderr.write(byHand(need, 'still missing after apt-get install'));
+    return 1;
+  }
+  if (packages.length > 0) {
+    process.stderr.write(`system-deps: missing ${viaApt.map((r) => r.problem.text).join('; ')}. Install them as root with:\n\n  sudo sh -c 'apt-get update && apt-get install -y ${packages.join(' ')}'\n\n`);
+  }
+  if (other.length > 0) process.stderr.write(byHand(other, 'apt-get cannot fix these'));
+  return 1;
+}
+
+process.exitCode = main(process.argv.slice(2), process.env);

@@ -1,0 +1,115 @@
+/**
+ * `scripts/system-deps.mjs`, `npm test`'s preflight, against a PATH of fake
+ * commands in a temporary folder (so nothing real is installed, and the
+ * machine's own tools do not leak in): a complete machine, a machine
+ * without apt-get, the root install through a fake apt-get, `--no-install`.
+ * nginx's RTMP module is looked for at Debian's path, which this machine
+ * has, so it is never reported missing here.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/system-deps.mjs');
+const ENCODERS = ['libx264', 'libx265', 'libaom-av1', 'libvpx-vp9', 'rawvideo', 'aac', 'libmp3lame', 'libopus', 'libspeex', 'nellymoser', 'adpcm_swf', 'pcm_alaw', 'pcm_mulaw', 'pcm_s16le', 'flac', 'ac3', 'eac3'];
+const DECODERS = ['libspeex', 'nellymoser', 'h264', 'aac'];
+const FILTERS = ['testsrc2', 'sine', 'color'];
+
+let bin: string;
+beforeEach(() => {
+  bin = mkdtempSync(join(tmpdir(), 'system-deps-'));
+});
+afterEach(() => rmSync(bin, { recursive: true, force: true }));
+
+/** A fake command: a Node script (absolute shebang, so it needs nothing on PATH). */
+function fake(name: string, body = ''): string {
+  const path = join(bin, name);
+  writeFileSync(path, `#!${process.execPath}\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** A fake ffmpeg whose listings have these names, in FFmpeg's own format. */
+function fakeFfmpeg(has: { encoders?: string[]; decoders?: string[]; filters?: string[] } = {}): void {
+  const listing = {
+    '-encoders': (has.encoders ?? ENCODERS).map((n) => ` A....D ${n.padEnd(20)} ${n}`).join('\n'),
+    '-decoders': (has.decoders ?? DECODERS).map((n) => ` A....D ${n.padEnd(20)} ${n}`).join('\n'),
+    '-filters': (has.filters ?? FILTERS).map((n) => ` ... ${n.padEnd(17)} |->V       ${n}`).join('\n'),
+  };
+  fake('ffmpeg', `const l = ${JSON.stringify(listing)}; process.stdout.write('Encoders:\\n ------\\n' + (l[process.argv[3]] ?? '') + '\\n');`);
+  fake('ffprobe');
+}
+
+/** Everything the tests need, as fakes; Chromium through CHROMIUM_PATH. */
+function completeMachine(): NodeJS.ProcessEnv {
+  for (const c of ['nginx', 'python3', 'openssl']) fake(c);
+  fakeFfmpeg();
+  return { PATH: bin, CHROMIUM_PATH: fake('my-chromium') };
+}
+
+function preflight(env: NodeJS.ProcessEnv, args: string[] = []) {
+  return spawnSync(process.execPath, [SCRIPT, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('system-deps.mjs (npm test preflight)', () => {
+  it('is silent and exits 0 when everything is there, Chromium taken from CHROMIUM_PATH', () => {
+    const out = preflight(completeMachine());
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('');
+    expect(out.status).toBe(0);
+  });
+
+  it('without apt-get, lists exactly what to install: FFmpeg encoders, decoders and sources, python3, a bad CHROMIUM_PATH', () => {
+    const env = completeMachine();
+    rmSync(join(bin, 'python3'));
+    fakeFfmpeg({ encoders: ENCODERS.filter((e) => e !== 'libspeex' && e !== 'nellymoser'), decoders: ['h264', 'aac', 'nellymoser'], filters: ['testsrc2', 'color'] });
+    const out = preflight({ ...env, CHROMIUM_PATH: '/nonexistent/chromium' });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('this machine has no apt-get');
+    expect(out.stderr).toContain(`${join(bin, 'ffmpeg')} lacks encoders libspeex, nellymoser; decoders libspeex; filters sine`);
+    expect(out.stderr).toMatch(/python3 on PATH .*\[Debian: python3\]\n\s+now: no python3 on PATH/);
+    expect(out.stderr).toContain('CHROMIUM_PATH=/nonexistent/chromium is not an executable file');
+    expect(out.stderr).not.toMatch(/nginx|openssl/);
+  });
+
+  it('as root with apt-get, installs only the missing Debian packages, then checks again', () => {
+    const env = completeMachine();
+    rmSync(join(bin, 'python3'));
+    rmSync(join(bin, 'openssl'));
+    const log = join(bin, 'apt.log');
+    // The fake apt-get logs its arguments and "installs" by creating the commands.
+    fake('apt-get', [
+      `const fs = require('node:fs');`,
+      `fs.appendFileSync(${JSON.stringify(log)}, process.argv.slice(2).join(' ') + ' DEBIAN_FRONTEND=' + process.env.DEBIAN_FRONTEND + '\\n');`,
+      `if (process.argv[2] === 'install') for (const p of process.argv.slice(4)) { fs.writeFileSync(${JSON.stringify(bin)} + '/' + p, '#!/bin/sh\\n'); fs.chmodSync(${JSON.stringify(bin)} + '/' + p, 0o755); }`,
+    ].join('\n'));
+    const out = preflight(env);
+    if (process.getuid?.() === 0) {
+      expect(out.stderr).toBe('');
+      expect(out.status).toBe(0);
+      expect(out.stdout).toContain('installing python3 openssl (apt-get)');
+      expect(readFileSync(log, 'utf8')).toBe('update DEBIAN_FRONTEND=noninteractive\ninstall -y python3 openssl DEBIAN_FRONTEND=noninteractive\n');
+    } else {
+      expect(out.status).toBe(1);
+      expect(out.stderr).toContain(`sudo sh -c 'apt-get update && apt-get install -y python3 openssl'`);
+      expect(existsSync(log)).toBe(false);
+    }
+  });
+
+  it('--no-install prints the apt-get command and runs nothing; what apt cannot fix is listed apart', () => {
+    const env = completeMachine();
+    rmSync(join(bin, 'nginx'));
+    fakeFfmpeg({ encoders: ENCODERS.filter((e) => e !== 'libx265') });
+    const log = join(bin, 'apt.log');
+    fake('apt-get', `require('node:fs').appendFileSync(${JSON.stringify(log)}, 'ran\\n');`);
+    const out = preflight(env, ['--no-install']);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain(`missing no nginx on PATH. Install them as root with:\n\n  sudo sh -c 'apt-get update && apt-get install -y nginx'`);
+    expect(out.stderr).toContain('apt-get cannot fix these');
+    expect(out.stderr).toContain('lacks encoders libx265');
+    expect(existsSync(log)).toBe(false);
+  });
+});
