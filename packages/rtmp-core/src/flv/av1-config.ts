@@ -150,15 +150,16 @@ function readLeb128(b: Uint8Array, o: number): { value: number; length: number }
 }
 
 /**
- * Finds the sequence header OBU among the config OBUs and reads the maximum
- * frame size from it. Returns undefined when there is none.
+ * The OBUs of `bytes` in the low-overhead bitstream format (AV1 spec §5.3;
+ * the last one may have no size field): each one's type, the whole OBU and
+ * its payload.
  *
- * @throws RtmpError CodecConfigInvalid when an OBU runs past the bytes or the header is truncated.
+ * @throws RtmpError CodecConfigInvalid when an OBU runs past the bytes or its forbidden bit is set.
  */
-export function av1MaxFrameSize(configObus: Uint8Array): { width: number; height: number } | undefined {
+function* av1Obus(bytes: Uint8Array): Generator<{ type: number; obu: Uint8Array; payload: Uint8Array }> {
   let o = 0;
-  while (o < configObus.length) {
-    const header = configObus[o]!;
+  while (o < bytes.length) {
+    const header = bytes[o]!;
     if (header & 0x80) throw new RtmpError(Code, 'AV1 OBU forbidden bit set');
     const type = (header >> 3) & 0x0f;
     const hasExtension = (header & 0x04) !== 0;
@@ -166,18 +167,40 @@ export function av1MaxFrameSize(configObus: Uint8Array): { width: number; height
     let p = o + 1 + (hasExtension ? 1 : 0);
     let size: number;
     if (hasSize) {
-      const leb = readLeb128(configObus, p);
+      const leb = readLeb128(bytes, p);
       p += leb.length;
       size = leb.value;
     } else {
-      size = configObus.length - p;
+      size = bytes.length - p;
     }
-    if (p > configObus.length || size > configObus.length - p) {
-      throw new RtmpError(Code, `AV1 OBU of ${size} bytes runs past the config`);
+    if (p > bytes.length || size > bytes.length - p) {
+      throw new RtmpError(Code, `AV1 OBU of ${size} bytes runs past its data`);
     }
-    if (type === OBU_SEQUENCE_HEADER) return readSequenceHeaderSize(configObus.subarray(p, p + size));
+    yield { type, obu: bytes.subarray(o, p + size), payload: bytes.subarray(p, p + size) };
     o = p + size;
   }
+}
+
+/**
+ * Finds the sequence header OBU among the config OBUs and reads the maximum
+ * frame size from it. Returns undefined when there is none.
+ *
+ * @throws RtmpError CodecConfigInvalid when an OBU runs past the bytes or the header is truncated.
+ */
+export function av1MaxFrameSize(configObus: Uint8Array): { width: number; height: number } | undefined {
+  for (const o of av1Obus(configObus)) if (o.type === OBU_SEQUENCE_HEADER) return readSequenceHeaderSize(o.payload);
+  return undefined;
+}
+
+/**
+ * The sequence header OBU of a temporal unit (an encoder's keyframe), whole
+ * (header, size, payload), for an av1C's configOBUs; undefined when it has
+ * none. The result is a view into `temporalUnit`.
+ *
+ * @throws RtmpError CodecConfigInvalid when an OBU runs past the bytes.
+ */
+export function av1SequenceHeaderObu(temporalUnit: Uint8Array): Uint8Array | undefined {
+  for (const o of av1Obus(temporalUnit)) if (o.type === OBU_SEQUENCE_HEADER) return o.obu;
   return undefined;
 }
 

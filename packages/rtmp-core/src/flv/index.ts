@@ -20,3 +20,4 @@ export * from './audio-headers.ts';
 export * from './codec-config.ts';
 export * from './flv-file.ts';
 export * from './stream-metadata.ts';
+export * from './encoder-config.ts';
