@@ -17,6 +17,10 @@
  * MultichannelConfig (4): UI8 channelOrder, UI8 channelCount,
  *   Custom: UI8[channelCount] mapping; Native: UI32 channel mask
  * ```
+ * Multitrack (packet type 5) puts a multitrack header where the FourCC is and
+ * repeats FourCC?/trackId/size?/body per track: see `ex-header.ts` and
+ * {@link parseAudioMessage}.
+ *
  * An empty audio message is the "audio silence" message that E-RTMP v2
  * documents (AudioPacketType, SequenceEnd note): it parses as `silence`.
  */
@@ -27,13 +31,23 @@ import {
   AudioChannelOrder,
   AudioFourCc,
   AudioPacketType,
+  AvMultitrackType,
   SoundFormat,
   SoundRate,
   SoundSize,
   SoundType,
   soundFormatNames,
 } from './flv-constants.ts';
-import { printableFourCc, readFourCc, readModExChain, writeFourCc } from './ex-header.ts';
+import {
+  type TrackInput,
+  buildMultitrackBody,
+  readFourCc,
+  readModExChain,
+  readMultitrackHeader,
+  readTrackSlices,
+  unknownFourCcError,
+  writeFourCc,
+} from './ex-header.ts';
 
 const Code = RtmpErrorCode.FlvInvalid;
 
@@ -193,7 +207,8 @@ export function legacyAudioCodec(soundFormat: number, soundSize: number): AudioC
  *
  * @throws RtmpError FlvInvalid when truncated or a packet type is reserved;
  *   CodecUnsupported (not fatal) for ADPCM, device-specific sound, unknown
- *   FourCCs and E-RTMP multitrack.
+ *   FourCCs (`details.fourCc`) and E-RTMP multitrack, which
+ *   {@link parseAudioMessage} reads.
  */
 export function parseAudioTag(body: Uint8Array): AudioTag {
   if (body.length === 0) return { kind: 'silence', enhanced: false };
@@ -221,17 +236,35 @@ export function parseAudioTag(body: Uint8Array): AudioTag {
   return { kind: 'frame', codec, data: c.bytesView(c.remaining), enhanced: false, legacy };
 }
 
-function parseExAudio(c: ByteCursor, firstPacketType: number): AudioTag {
+/** The part of an ExAudioTagHeader before the FourCC. */
+interface ExAudioHeader {
+  packetType: number;
+  common: AudioTagCommon;
+}
+
+function readExAudioHeader(c: ByteCursor, firstPacketType: number): ExAudioHeader {
   const modEx = readModExChain(c, firstPacketType);
   const common: AudioTagCommon = { enhanced: true };
   if (modEx.timestampOffsetNs !== undefined) common.timestampOffsetNs = modEx.timestampOffsetNs;
-  const packetType = modEx.packetType;
-  if (packetType === AudioPacketType.Multitrack) throw unsupported('E-RTMP multitrack audio is not supported');
+  return { packetType: modEx.packetType, common };
+}
+
+function parseExAudio(c: ByteCursor, firstPacketType: number): AudioTag {
+  const header = readExAudioHeader(c, firstPacketType);
+  if (header.packetType === AudioPacketType.Multitrack) throw unsupported('E-RTMP multitrack audio: parse it with parseAudioMessage');
+  return parseExAudioSingle(c, header);
+}
+
+/** A single-track ExAudioTag after its header: the FourCC, then the body. */
+function parseExAudioSingle(c: ByteCursor, header: ExAudioHeader): AudioTag {
   const fourCc = readFourCc(c);
-  if (!Object.hasOwn(CODEC_BY_FOURCC, fourCc)) {
-    throw unsupported(`E-RTMP audio FourCC "${printableFourCc(fourCc)}" is not supported`);
-  }
-  const codec = CODEC_BY_FOURCC[fourCc as AudioFourCc];
+  if (!Object.hasOwn(CODEC_BY_FOURCC, fourCc)) throw unknownFourCcError('audio', fourCc);
+  return parseExAudioBody(c, header, CODEC_BY_FOURCC[fourCc as AudioFourCc]);
+}
+
+/** The body after the FourCC (or a track's body in a multitrack message). */
+function parseExAudioBody(c: ByteCursor, header: ExAudioHeader, codec: AudioCodec): AudioTag {
+  const { packetType, common } = header;
   switch (packetType) {
     case AudioPacketType.SequenceStart:
       return { ...common, kind: 'sequence-start', codec, config: c.bytesView(c.remaining) };
@@ -252,6 +285,73 @@ function parseExAudio(c: ByteCursor, firstPacketType: number): AudioTag {
     }
     default:
       throw new RtmpError(Code, `reserved E-RTMP AudioPacketType ${packetType}`);
+  }
+}
+
+// ---------------------------------------------------------------- multitrack
+
+/** One track of an audio message: its tag, or why it cannot be used. */
+export type AudioTrackResult =
+  | { trackId: number; tag: AudioTag; error?: undefined }
+  | {
+      trackId: number;
+      tag?: undefined;
+      /**
+       * Costs this track only: CodecUnsupported (not fatal) for a FourCC we do
+       * not know (`details.fourCc`) or a legacy codec we do not support,
+       * FlvInvalid for a body cut short.
+       */
+      error: RtmpError;
+    };
+
+/** An audio message as tracks: one (id 0) unless it is E-RTMP multitrack. */
+export interface AudioMessage {
+  /** The {@link AvMultitrackType}, when the message is multitrack. */
+  multitrack?: AvMultitrackType;
+  /** The tracks in message order. */
+  tracks: AudioTrackResult[];
+}
+
+/**
+ * Parses an audio tag body into tracks: E-RTMP v2 multitrack (OneTrack,
+ * ManyTracks, ManyTracksManyCodecs) or a single-track tag as track 0. FFmpeg
+ * 8.1 sends its first audio stream single-track and each further one as
+ * OneTrack with the stream's index as trackId. A track whose codec is
+ * unknown or whose body is malformed is reported in its entry and costs only
+ * itself. Frames and configs are views into `body`.
+ *
+ * @throws RtmpError FlvInvalid when the message framing is bad (the tag
+ *   header, the multitrack header, a track header or size running past the
+ *   message).
+ */
+export function parseAudioMessage(body: Uint8Array): AudioMessage {
+  if (body.length === 0) return { tracks: [{ trackId: 0, tag: { kind: 'silence', enhanced: false } }] };
+  const c = new ByteCursor(body, Code);
+  const b0 = c.u8();
+  if (b0 >> 4 !== SoundFormat.ExHeader) return singleTrack(() => parseAudioTag(body));
+  const header = readExAudioHeader(c, b0 & 0x0f);
+  if (header.packetType !== AudioPacketType.Multitrack) return singleTrack(() => parseExAudioSingle(c, header));
+  const mt = readMultitrackHeader(c, AudioPacketType.Multitrack);
+  const trackHeader: ExAudioHeader = { ...header, packetType: mt.packetType };
+  const tracks = readTrackSlices(c, mt).map((t): AudioTrackResult => {
+    if (!Object.hasOwn(CODEC_BY_FOURCC, t.fourCc)) return { trackId: t.trackId, error: unknownFourCcError('audio', t.fourCc, t.trackId) };
+    try {
+      return { trackId: t.trackId, tag: parseExAudioBody(new ByteCursor(t.body, Code), trackHeader, CODEC_BY_FOURCC[t.fourCc as AudioFourCc]) };
+    } catch (e) {
+      if (e instanceof RtmpError) return { trackId: t.trackId, error: e };
+      throw e;
+    }
+  });
+  return { multitrack: mt.type, tracks };
+}
+
+/** A single-track tag as track 0; CodecUnsupported becomes the track's error. */
+function singleTrack(parse: () => AudioTag): AudioMessage {
+  try {
+    return { tracks: [{ trackId: 0, tag: parse() }] };
+  } catch (e) {
+    if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) return { tracks: [{ trackId: 0, error: e }] };
+    throw e;
   }
 }
 
@@ -315,4 +415,32 @@ export function buildExAudioFrameTag(fourCc: AudioFourCc, data: Uint8Array): Uin
 /** Builds an E-RTMP audio SequenceEnd tag. */
 export function buildExAudioSequenceEndTag(fourCc: AudioFourCc): Uint8Array {
   return exAudio(AudioPacketType.SequenceEnd, fourCc, new Uint8Array(0));
+}
+
+/** Options for {@link buildExAudioMultitrackTag}. */
+export interface ExAudioMultitrackInput {
+  /** An {@link AvMultitrackType}. */
+  type: AvMultitrackType;
+  /** The packet type of every track (SequenceStart, CodedFrames, SequenceEnd, MultichannelConfig). */
+  packetType: AudioPacketType;
+  /** Each track's id, FourCC and body. */
+  tracks: readonly TrackInput[];
+}
+
+/**
+ * Builds an E-RTMP multitrack audio tag (e.g. languages or commentary beside
+ * the main track, each with its track id).
+ *
+ * @throws TypeError as `buildMultitrackBody`, or for a packet type that cannot be multitrack.
+ */
+export function buildExAudioMultitrackTag(input: ExAudioMultitrackInput): Uint8Array {
+  const { type, packetType, tracks } = input;
+  if (packetType === AudioPacketType.Multitrack || packetType === AudioPacketType.ModEx) {
+    throw new TypeError(`packetType ${packetType} cannot be the packet type of multitrack tracks`);
+  }
+  const rest = buildMultitrackBody(type, packetType, tracks);
+  const out = new Uint8Array(1 + rest.length);
+  out[0] = (SoundFormat.ExHeader << 4) | AudioPacketType.Multitrack;
+  out.set(rest, 1);
+  return out;
 }

@@ -9,12 +9,25 @@
  *   modExData     = UI8[modExDataSize]
  *   modExType     = UB[4]        0 = TimestampOffsetNano (UI24 at the start of modExData)
  *   packetType    = UB[4]
- * FOURCC = UI8[4]
+ * if packetType == Multitrack:
+ *   multitrackType = UB[4]       0 OneTrack, 1 ManyTracks, 2 ManyTracksManyCodecs
+ *   packetType     = UB[4]       the packet type of every track (never Multitrack)
+ *   if multitrackType != ManyTracksManyCodecs: FOURCC (shared by the tracks)
+ * else:
+ *   FOURCC
+ * ```
+ * and the body, one track after another while bytes remain ("ExVideoTagBody",
+ * "ExAudioTagBody"; OneTrack has exactly one):
+ * ```
+ * [FOURCC                        ManyTracksManyCodecs only]
+ * trackId = UI8                  0 is the default / best track
+ * [sizeOfTrack = UI24            not for OneTrack; counted from after this field]
+ * the track's packet body        sizeOfTrack bytes, or the rest for OneTrack
  * ```
  */
 import { RtmpError, RtmpErrorCode } from '../errors.ts';
-import { type ByteCursor, readU24Be } from '../bytes/byte-cursor.ts';
-import { PacketModExType, fourCcToString } from './flv-constants.ts';
+import { type ByteCursor, readU24Be, writeU24Be } from '../bytes/byte-cursor.ts';
+import { AvMultitrackType, PacketModExType, fourCcToString } from './flv-constants.ts';
 
 /** The ModEx value of both AudioPacketType and VideoPacketType. */
 const MOD_EX = 7;
@@ -71,4 +84,132 @@ export function printableFourCc(fourCc: string): string {
 export function writeFourCc(out: Uint8Array, o: number, fourCc: string): void {
   if (fourCc.length !== 4) throw new TypeError(`fourCc must be 4 characters, got "${fourCc}"`);
   for (let i = 0; i < 4; i++) out[o + i] = fourCc.charCodeAt(i) & 0xff;
+}
+
+/** The multitrack byte and the shared FourCC of a multitrack header. */
+export interface MultitrackHeader {
+  /** An {@link AvMultitrackType}. */
+  type: AvMultitrackType;
+  /** The packet type every track carries. */
+  packetType: number;
+  /** The tracks' FourCC; undefined for ManyTracksManyCodecs, where each track names its own. */
+  fourCc: string | undefined;
+}
+
+/**
+ * Reads what follows a Multitrack packet type: the multitrack type, the real
+ * packet type and, unless every track has its own codec, the FourCC.
+ *
+ * @param multitrack the Multitrack value of the packet type (5 audio, 6 video)
+ * @throws RtmpError FlvInvalid for a reserved multitrack type, a nested
+ *   Multitrack or ModEx packet type, or a header cut short.
+ */
+export function readMultitrackHeader(c: ByteCursor, multitrack: number): MultitrackHeader {
+  const b = c.u8();
+  const type = b >> 4;
+  const packetType = b & 0x0f;
+  if (type > AvMultitrackType.ManyTracksManyCodecs) {
+    throw new RtmpError(RtmpErrorCode.FlvInvalid, `reserved E-RTMP AvMultitrackType ${type}`);
+  }
+  // The spec: this fetch MUST NOT give Multitrack again; ModEx belongs before it.
+  if (packetType === multitrack || packetType === MOD_EX) {
+    throw new RtmpError(RtmpErrorCode.FlvInvalid, `E-RTMP multitrack packet type ${packetType} inside a multitrack message`);
+  }
+  const fourCc = type === AvMultitrackType.ManyTracksManyCodecs ? undefined : readFourCc(c);
+  return { type: type as AvMultitrackType, packetType, fourCc };
+}
+
+/** One track's bytes in a multitrack body. */
+export interface TrackSlice {
+  trackId: number;
+  /** Its codec FourCC (the header's, or its own with ManyTracksManyCodecs). */
+  fourCc: string;
+  /** Its packet body (a view). */
+  body: Uint8Array;
+}
+
+/**
+ * Splits a multitrack body into its tracks. A track's size is explicit, so
+ * the tracks after one whose codec or body is bad are still found.
+ *
+ * @throws RtmpError FlvInvalid when a track header or a `sizeOfTrack` runs
+ *   past the message, or a message has no track at all.
+ */
+export function readTrackSlices(c: ByteCursor, header: MultitrackHeader): TrackSlice[] {
+  const tracks: TrackSlice[] = [];
+  do {
+    const fourCc = header.fourCc ?? readFourCc(c);
+    const trackId = c.u8();
+    const size = header.type === AvMultitrackType.OneTrack ? c.remaining : c.u24be();
+    tracks.push({ trackId, fourCc, body: c.bytesView(size, `track ${trackId} body`) });
+  } while (header.type !== AvMultitrackType.OneTrack && c.remaining > 0);
+  return tracks;
+}
+
+/** One track for {@link buildMultitrackBody}. */
+export interface TrackInput {
+  /** 0..255; 0 is the default track. */
+  trackId: number;
+  /** The track's FourCC. */
+  fourCc: string;
+  /** Its packet body, as the single-track form would carry after the FourCC. */
+  body: Uint8Array;
+}
+
+/**
+ * Builds the multitrack byte, the shared FourCC and the track bodies (all
+ * that follows the first byte of a multitrack tag).
+ *
+ * @throws TypeError when OneTrack has other than one track, a track id is
+ *   not 0..255, a body is over 16 MiB - 1, or the tracks of a single-codec
+ *   layout do not share one FourCC.
+ */
+export function buildMultitrackBody(type: AvMultitrackType, packetType: number, tracks: readonly TrackInput[]): Uint8Array {
+  if (tracks.length === 0 || (type === AvMultitrackType.OneTrack && tracks.length !== 1)) {
+    throw new TypeError(`tracks: ${type === AvMultitrackType.OneTrack ? 'OneTrack takes exactly one' : 'at least one is needed'}, got ${tracks.length}`);
+  }
+  const perCodec = type === AvMultitrackType.ManyTracksManyCodecs;
+  const shared = tracks[0]!.fourCc;
+  let size = 1 + (perCodec ? 0 : 4);
+  for (const t of tracks) {
+    if (!Number.isInteger(t.trackId) || t.trackId < 0 || t.trackId > 255) throw new TypeError(`trackId must be 0..255, got ${t.trackId}`);
+    if (t.body.length > 0xffffff) throw new TypeError(`track ${t.trackId} body is over 16 MiB - 1`);
+    if (!perCodec && t.fourCc !== shared) throw new TypeError(`tracks of one codec must share a FourCC: "${t.fourCc}" is not "${shared}"`);
+    size += (perCodec ? 4 : 0) + 1 + (type === AvMultitrackType.OneTrack ? 0 : 3) + t.body.length;
+  }
+  const out = new Uint8Array(size);
+  out[0] = (type << 4) | (packetType & 0x0f);
+  let o = 1;
+  if (!perCodec) {
+    writeFourCc(out, o, shared);
+    o += 4;
+  }
+  for (const t of tracks) {
+    if (perCodec) {
+      writeFourCc(out, o, t.fourCc);
+      o += 4;
+    }
+    out[o++] = t.trackId;
+    if (type !== AvMultitrackType.OneTrack) {
+      writeU24Be(out, o, t.body.length);
+      o += 3;
+    }
+    out.set(t.body, o);
+    o += t.body.length;
+  }
+  return out;
+}
+
+/**
+ * The error for a FourCC the tag layer does not know: not fatal, and in a
+ * multitrack message it costs only its track. `details` name the FourCC (as
+ * printable text) and the track.
+ */
+export function unknownFourCcError(kind: 'audio' | 'video', fourCc: string, trackId?: number): RtmpError {
+  const printable = printableFourCc(fourCc);
+  return new RtmpError(
+    RtmpErrorCode.CodecUnsupported,
+    `E-RTMP ${kind} FourCC "${printable}"${trackId === undefined ? '' : ` (track ${trackId})`} is not supported`,
+    { fatal: false, details: trackId === undefined ? { fourCc: printable } : { fourCc: printable, trackId } },
+  );
 }

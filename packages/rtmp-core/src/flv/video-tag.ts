@@ -19,10 +19,14 @@
  * if CodedFrames (1) and avc1/hvc1: SI24 compositionTime
  * body                                CodedFramesX (3) has no composition time
  * ```
+ * Multitrack (packet type 6) puts a multitrack header where the FourCC is and
+ * repeats FourCC?/trackId/size?/body per track: see `ex-header.ts` and
+ * {@link parseVideoMessage}.
  */
 import { RtmpError, RtmpErrorCode } from '../errors.ts';
 import { ByteCursor, writeU24Be } from '../bytes/byte-cursor.ts';
 import {
+  AvMultitrackType,
   AvcPacketType,
   VIDEO_EX_HEADER_FLAG,
   VideoCodecId,
@@ -31,7 +35,16 @@ import {
   VideoPacketType,
   videoCodecIdNames,
 } from './flv-constants.ts';
-import { printableFourCc, readFourCc, readModExChain, writeFourCc } from './ex-header.ts';
+import {
+  type TrackInput,
+  buildMultitrackBody,
+  readFourCc,
+  readModExChain,
+  readMultitrackHeader,
+  readTrackSlices,
+  unknownFourCcError,
+  writeFourCc,
+} from './ex-header.ts';
 
 const Code = RtmpErrorCode.FlvInvalid;
 
@@ -121,7 +134,8 @@ function unsupported(message: string): RtmpError {
  *
  * @throws RtmpError FlvInvalid when the tag is empty, truncated or uses a
  *   reserved frame or packet type; CodecUnsupported (not fatal) for legacy
- *   codecs other than AVC, unknown FourCCs and E-RTMP multitrack.
+ *   codecs other than AVC, unknown FourCCs (`details.fourCc`) and E-RTMP
+ *   multitrack, which {@link parseVideoMessage} reads.
  */
 export function parseVideoTag(body: Uint8Array): VideoTag {
   const c = new ByteCursor(body, Code);
@@ -181,27 +195,51 @@ function parseLegacyAvcLike(c: ByteCursor, frameType: number, codec: VideoFourCc
   }
 }
 
-function parseExVideo(c: ByteCursor, b0: number): VideoTag {
+/** The part of an ExVideoTagHeader before the FourCC. */
+interface ExVideoHeader {
+  frameType: number;
+  packetType: number;
+  common: VideoTagCommon;
+}
+
+/** Reads the first byte's fields and the ModEx chain; a command frame ends the tag there. */
+function readExVideoHeader(c: ByteCursor, b0: number): ExVideoHeader | VideoCommandTag {
   const frameType = (b0 >> 4) & 0x07;
   const modEx = readModExChain(c, b0 & 0x0f);
   const packetType = modEx.packetType;
   const common: VideoTagCommon = { enhanced: true };
   if (modEx.timestampOffsetNs !== undefined) common.timestampOffsetNs = modEx.timestampOffsetNs;
-  // The frame type is ignored for Metadata (E-RTMP v2, VideoFrameType).
+  // The frame type is ignored for Metadata (E-RTMP v2, VideoFrameType); a
+  // multitrack message is checked once its tracks' packet type is known.
   if (packetType !== VideoPacketType.Metadata) {
-    checkFrameType(frameType);
     if (frameType === VideoFrameType.Command) {
       return { ...common, kind: 'command', command: c.u8() };
     }
+    if (packetType !== VideoPacketType.Multitrack) checkFrameType(frameType);
   }
-  if (packetType === VideoPacketType.Multitrack) {
-    throw unsupported('E-RTMP multitrack video is not supported');
+  return { frameType, packetType, common };
+}
+
+function parseExVideo(c: ByteCursor, b0: number): VideoTag {
+  const header = readExVideoHeader(c, b0);
+  if ('kind' in header) return header;
+  if (header.packetType === VideoPacketType.Multitrack) {
+    checkFrameType(header.frameType);
+    throw unsupported('E-RTMP multitrack video: parse it with parseVideoMessage');
   }
+  return parseExVideoSingle(c, header);
+}
+
+/** A single-track ExVideoTag after its header: the FourCC, then the body. */
+function parseExVideoSingle(c: ByteCursor, header: ExVideoHeader): VideoTag {
   const fourCc = readFourCc(c);
-  if (!VIDEO_FOURCCS.has(fourCc)) {
-    throw unsupported(`E-RTMP video FourCC "${printableFourCc(fourCc)}" is not supported`);
-  }
-  const codec = fourCc as VideoFourCc;
+  if (!VIDEO_FOURCCS.has(fourCc)) throw unknownFourCcError('video', fourCc);
+  return parseExVideoBody(c, header, fourCc as VideoFourCc);
+}
+
+/** The body after the FourCC (or a track's body in a multitrack message). */
+function parseExVideoBody(c: ByteCursor, header: ExVideoHeader, codec: VideoFourCc): VideoTag {
+  const { frameType, packetType, common } = header;
   switch (packetType) {
     case VideoPacketType.SequenceStart:
       return { ...common, kind: 'sequence-start', codec, config: c.bytesView(c.remaining) };
@@ -229,6 +267,73 @@ function parseExVideo(c: ByteCursor, b0: number): VideoTag {
       return { ...common, kind: 'mpeg2ts-sequence-start', codec, data: c.bytesView(c.remaining) };
     default:
       throw new RtmpError(Code, `reserved E-RTMP VideoPacketType ${packetType}`);
+  }
+}
+
+// ---------------------------------------------------------------- multitrack
+
+/** One track of a video message: its tag, or why it cannot be used. */
+export type VideoTrackResult =
+  | { trackId: number; tag: VideoTag; error?: undefined }
+  | {
+      trackId: number;
+      tag?: undefined;
+      /**
+       * Costs this track only: CodecUnsupported (not fatal) for a FourCC we do
+       * not know (`details.fourCc`), FlvInvalid for a body cut short.
+       */
+      error: RtmpError;
+    };
+
+/** A video message as tracks: one (id 0) unless it is E-RTMP multitrack. */
+export interface VideoMessage {
+  /** The {@link AvMultitrackType}, when the message is multitrack. */
+  multitrack?: AvMultitrackType;
+  /** The tracks in message order (ids may repeat across messages, never matter within one). */
+  tracks: VideoTrackResult[];
+}
+
+/**
+ * Parses a video tag body into tracks: E-RTMP v2 multitrack (OneTrack,
+ * ManyTracks, ManyTracksManyCodecs; "Multitrack Streaming via Enhanced
+ * RTMP") or a single-track tag as track 0. A track whose codec is unknown or
+ * whose body is malformed is reported in its entry and costs only itself;
+ * every other track still parses. Frames and configs are views into `body`.
+ *
+ * @throws RtmpError FlvInvalid when the message framing is bad (the tag
+ *   header, the multitrack header, a track header or size running past the
+ *   message), so no track can be trusted.
+ */
+export function parseVideoMessage(body: Uint8Array): VideoMessage {
+  const c = new ByteCursor(body, Code);
+  if (body.length === 0) throw new RtmpError(Code, 'empty video tag');
+  const b0 = c.u8();
+  if ((b0 & VIDEO_EX_HEADER_FLAG) === 0) return singleTrack(() => parseLegacyVideo(c, b0));
+  const header = readExVideoHeader(c, b0);
+  if ('kind' in header) return { tracks: [{ trackId: 0, tag: header }] };
+  if (header.packetType !== VideoPacketType.Multitrack) return singleTrack(() => parseExVideoSingle(c, header));
+  const mt = readMultitrackHeader(c, VideoPacketType.Multitrack);
+  if (mt.packetType !== VideoPacketType.Metadata) checkFrameType(header.frameType);
+  const trackHeader: ExVideoHeader = { ...header, packetType: mt.packetType };
+  const tracks = readTrackSlices(c, mt).map((t): VideoTrackResult => {
+    if (!VIDEO_FOURCCS.has(t.fourCc)) return { trackId: t.trackId, error: unknownFourCcError('video', t.fourCc, t.trackId) };
+    try {
+      return { trackId: t.trackId, tag: parseExVideoBody(new ByteCursor(t.body, Code), trackHeader, t.fourCc as VideoFourCc) };
+    } catch (e) {
+      if (e instanceof RtmpError) return { trackId: t.trackId, error: e };
+      throw e;
+    }
+  });
+  return { multitrack: mt.type, tracks };
+}
+
+/** A single-track tag as track 0; CodecUnsupported becomes the track's error. */
+function singleTrack(parse: () => VideoTag): VideoMessage {
+  try {
+    return { tracks: [{ trackId: 0, tag: parse() }] };
+  } catch (e) {
+    if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) return { tracks: [{ trackId: 0, error: e }] };
+    throw e;
   }
 }
 
@@ -319,4 +424,37 @@ export function buildExVideoSequenceEndTag(fourCc: VideoFourCc): Uint8Array {
 /** Builds an E-RTMP Metadata tag around AMF0-encoded bytes (e.g. `"colorInfo", {...}`). */
 export function buildExVideoMetadataTag(fourCc: VideoFourCc, amf: Uint8Array): Uint8Array {
   return exVideo(VideoFrameType.Key, VideoPacketType.Metadata, fourCc, 0, amf);
+}
+
+export type { TrackInput } from './ex-header.ts';
+
+/** Options for {@link buildExVideoMultitrackTag}. */
+export interface ExVideoMultitrackInput {
+  /** An {@link AvMultitrackType}. */
+  type: AvMultitrackType;
+  /** The packet type of every track (SequenceStart, CodedFrames, CodedFramesX, SequenceEnd, Metadata…). */
+  packetType: VideoPacketType;
+  /** Key (1) or inter (2); every track shares it. */
+  frameType: VideoFrameType;
+  /** Each track's id, FourCC and body (for avc1/hvc1 CodedFrames, the SI24 composition time first). */
+  tracks: readonly TrackInput[];
+}
+
+/**
+ * Builds an E-RTMP multitrack video tag: several renditions (or codecs) of
+ * one picture in one message.
+ *
+ * @throws TypeError as `buildMultitrackBody` (track count, ids, shared FourCC),
+ *   or for a packet type that cannot be multitrack.
+ */
+export function buildExVideoMultitrackTag(input: ExVideoMultitrackInput): Uint8Array {
+  const { type, packetType, frameType, tracks } = input;
+  if (packetType === VideoPacketType.Multitrack || packetType === VideoPacketType.ModEx) {
+    throw new TypeError(`packetType ${packetType} cannot be the packet type of multitrack tracks`);
+  }
+  const rest = buildMultitrackBody(type, packetType, tracks);
+  const out = new Uint8Array(1 + rest.length);
+  out[0] = VIDEO_EX_HEADER_FLAG | ((frameType & 0x07) << 4) | VideoPacketType.Multitrack;
+  out.set(rest, 1);
+  return out;
 }

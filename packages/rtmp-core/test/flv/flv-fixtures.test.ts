@@ -12,7 +12,7 @@ function run(target: string, bytes: Uint8Array): string {
 describe('FLV fixtures', () => {
   it('have unique names and a fuzz target for every target they use', () => {
     expect(new Set(flvFixtures.map((f) => f.name)).size).toBe(flvFixtures.length);
-    for (const t of ['flv-audio', 'flv-video', 'avcc', 'hvcc', 'asc', 'nalu', 'flv-file']) {
+    for (const t of ['flv-audio', 'flv-video', 'flv-audio-message', 'flv-video-message', 'audio-config', 'avcc', 'hvcc', 'asc', 'nalu', 'flv-file']) {
       expect(flvFixtures.some((f) => f.target === t && f.expect === 'ok'), `${t} good`).toBe(true);
       expect(flvFixtures.some((f) => f.target === t && f.expect !== 'ok'), `${t} bad`).toBe(true);
       expect(typeof flvFuzzTargets[t]).toBe('function');

@@ -39,6 +39,8 @@ export const fuzzTargets: Record<FuzzTarget, FuzzTargetFn> = {
   'flv-audio': flvTarget('flv-audio'),
   'flv-video': flvTarget('flv-video'),
   'audio-config': flvTarget('audio-config'),
+  'flv-video-message': flvTarget('flv-video-message'),
+  'flv-audio-message': flvTarget('flv-audio-message'),
   avcc: flvTarget('avcc'),
   hvcc: flvTarget('hvcc'),
   asc: flvTarget('asc'),
