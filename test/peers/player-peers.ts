@@ -8,9 +8,12 @@
  * | `peers-freeze-set` | `{ id, frozen }` | `true`: while frozen, nothing goes either way on any of its connections |
  * | `peers-jitter-proxy` | `{ port, maxDelayMs }` | `{ id, port }`: a TCP proxy to 127.0.0.1:port that delays each server → client write by a random 0–maxDelayMs (order kept) |
  * | `peers-timecode-publish` | `{ url, audio?, maxMs? }` | `{ id }`: FFmpeg publishing raw frames that carry the wall-clock timecode (test/bench/ffmpeg-reference.ts), 2 s GOPs |
+ * | `peers-ffmpeg-listen-serve` | `{ streamKey?, maxMs? }` | `{ id, port, url }`: FFmpeg's own RTMP server (`-listen 1`) on a free loopback port, serving one player a live testsrc2 (640×360, 30 fps, 1 s GOPs) + 440 Hz H.264/AAC stream |
  */
 import net from 'node:net';
 import { startReferencePublisher } from '../bench/ffmpeg-reference.ts';
+import { spawnFfmpeg } from './ffmpeg.ts';
+import { freePort, waitForListening } from './free-port.ts';
 
 type Payload = Record<string, unknown> | undefined;
 type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
@@ -114,6 +117,23 @@ export function playerCommands(keep: Keep): Record<string, (p: Payload) => Promi
         });
       });
       return { id: keep(proxy), port: proxy.port };
+    },
+
+    async 'peers-ffmpeg-listen-serve'(p) {
+      // FFmpeg's own RTMP server as the player's peer: it waits for one client, then encodes live for it.
+      const port = await freePort();
+      const url = `rtmp://127.0.0.1:${port}/live`;
+      const ff = spawnFfmpeg(
+        [
+          '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+          '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+          '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p',
+          '-c:a', 'aac', '-f', 'flv', '-listen', '1', `${url}/${String(p?.streamKey ?? 'x')}`,
+        ],
+        Number(p?.maxMs ?? 120_000),
+      );
+      await waitForListening(port);
+      return { id: keep({ stop: () => ff.stop(), log: () => ff.stderr() }), port, url };
     },
 
     async 'peers-timecode-publish'(p) {

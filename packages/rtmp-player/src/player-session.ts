@@ -19,21 +19,22 @@
  * player reconnects with jittered, capped backoff (the connection's), and
  * a server's reconnect request moves it to another server, rejoining there.
  *
- * Latency: the player steers its delay (live edge − playhead, the edge
- * from {@link LiveEdge}) to a target, fixed or `auto`
- * ({@link JitterEstimator}). It joins at the target: until the first frame
- * is shown, decoded video and audio older than `live edge − target` are
- * not presented (a server's GOP-cache burst is decoded through), and then
- * {@link LatencyController} holds it there.
+ * Latency: {@link Playhead} (the clock, the live edges, the target, fixed
+ * or `auto`, and the steering) holds the delay at the target. The session
+ * joins there: until the first frame is shown, decoded video and audio
+ * older than `live edge − target` are not presented (a server's GOP-cache
+ * burst is decoded through).
+ *
+ * This file is the states, the connection's events, the media's way in
+ * (timeline breaks, stalls, metadata) and the presentation loop; the
+ * connection is {@link PlayerConnection}'s, the decoding the pipelines'.
  */
-import { RtmpError, parseRtmpUrl, type RtmpStatus } from '@rtmp-web/core';
+import { RtmpError, parseRtmpUrl, readOnMetaData, type RtmpStatus } from '@rtmp-web/core';
 import { AudioPipeline } from './audio-pipeline.ts';
 import { PlayerConnection } from './player-connection.ts';
-import { JitterEstimator } from './jitter-estimator.ts';
-import { LatencyController } from './latency-controller.ts';
-import { PlaybackClock } from './playback-clock.ts';
 import { PlayerErrorCode } from './player-errors.ts';
-import { LiveEdge, RateMeter } from './stats.ts';
+import { Playhead } from './playhead.ts';
+import { RateMeter } from './stats.ts';
 import { VideoPipeline } from './video-pipeline.ts';
 import {
   emptyStats,
@@ -66,10 +67,6 @@ const JOIN_SLACK_MS = 17;
 const JOIN_QUIET_MS = 4;
 /** Lateness samples are taken only this long after playback started (the join burst is not jitter), ms. */
 const JITTER_SETTLE_MS = 1000;
-/** Catching up on video alone leaves at least this much buffered (the clock waits at the newest frame anyway), ms. */
-const VIDEO_MIN_BUFFER_MS = 5;
-/** Slack for the audio path beyond the output latency (render quanta, messages), ms. */
-const AUDIO_SLACK_MS = 5;
 
 /** Copies AMF values into plain, structured-clone-safe data (ECMA arrays lose their marker, Maps become objects). */
 function plain(v: unknown, depth = 0): unknown {
@@ -97,28 +94,16 @@ export class PlayerSession {
   private stats: PlayerStats = emptyStats();
   private readonly bytes = new RateMeter(2);
   private readonly frames = new RateMeter(2);
-  /** Each track's live edge: a track whose media arrives later (an encoder's delay) holds the playhead back, not the other. */
-  private readonly videoEdge = new LiveEdge();
-  private readonly audioEdge = new LiveEdge();
-  private readonly clock = new PlaybackClock();
-  private readonly latency = new LatencyController({ targetMs: 0 });
-  private readonly jitter = new JitterEstimator();
-  private latencySetting: LatencySetting = 'auto';
-  /** The largest lateness since the last housekeeping tick (one jitter sample per tick). */
-  private windowLateness = -Infinity;
   private playingSince = NaN;
-  private audioOutputLatencyMs = 0;
-  private prebufferSent = NaN;
   /** When play() was called (absolute ms), for the startup timings. */
   private calledAt = NaN;
-  /** Audio queued in the worklet at its last report, ms: how far an audio-driven clock can jump. */
-  private workletBufferedMs = 0;
   private readonly video: VideoPipeline;
   private readonly audio: AudioPipeline;
+  /** The clock, the live edges and the latency steering. */
+  private readonly playhead: Playhead;
   private presentTimer: ReturnType<typeof setTimeout> | undefined;
   private housekeepingTimer: ReturnType<typeof setInterval> | undefined;
   private housekeepingCount = 0;
-  private rate = 1;
   /** When the worklet last said sound is coming out (an audio-only stream plays on that). */
   private audioPlayingAt = -Infinity;
   private bufferingSince = 0;
@@ -139,6 +124,11 @@ export class PlayerSession {
       error: (e) => this.report(e),
       codec: (c) => (this.stats.audioCodec = c),
     });
+    this.playhead = new Playhead(this.video, this.audio);
+  }
+
+  private get clock(): Playhead['clock'] {
+    return this.playhead.clock;
   }
 
   /**
@@ -146,13 +136,11 @@ export class PlayerSession {
    * current playhead; until now the clock ran on wall time.
    */
   attachAudio(port: MessagePort, outputLatencyMs: number): void {
-    this.audioOutputLatencyMs = outputLatencyMs;
-    this.prebufferSent = NaN;
     port.onmessage = (e: MessageEvent) => this.onWorklet(e.data as WorkletEvent);
     this.audio.attach(port);
     this.audio.post({ type: 'flush' });
-    this.updatePrebuffer();
-    if (this.clock.started) this.audio.skipBefore(this.videoClock() + outputLatencyMs);
+    this.playhead.setOutputLatency(outputLatencyMs);
+    if (this.clock.started) this.audio.skipBefore(this.playhead.videoClock() + outputLatencyMs);
   }
 
   /** Starts playing `options` (or resumes, when paused on the same source). */
@@ -210,30 +198,9 @@ export class PlayerSession {
 
   /** Sets the target delay: ms, or 'auto'. */
   setLatency(latency: LatencySetting): void {
-    this.latencySetting = latency;
     if (this.options !== null) this.options.latency = latency;
-    this.latency.targetMs = this.targetMs();
-    this.stats.targetLatencyMs = Math.round(this.latency.targetMs);
-    this.updatePrebuffer();
-  }
-
-  /**
-   * The target delay in force, ms: the setting, or auto's estimate, and
-   * never under what the audio path needs (one chunk and the output's
-   * latency) while audio plays.
-   */
-  private targetMs(): number {
-    const audio = this.audio.hasOutput && Number.isFinite(this.audio.newestMs);
-    const floor = audio ? this.audioOutputLatencyMs + this.audio.chunkMs + AUDIO_SLACK_MS : 0;
-    return this.latencySetting === 'auto' ? this.jitter.targetMs(floor) : Math.max(this.latencySetting, floor);
-  }
-
-  /** The worklet gathers this much before it starts (again, after running dry): half of what the target leaves it. */
-  private updatePrebuffer(): void {
-    const ms = Math.round(Math.max(5, Math.min(200, (this.latency.targetMs - this.audioOutputLatencyMs) / 2)));
-    if (ms === this.prebufferSent) return;
-    this.prebufferSent = ms;
-    this.audio.post({ type: 'prebuffer', ms });
+    this.playhead.setLatency(latency);
+    this.stats.targetLatencyMs = Math.round(this.playhead.targetMs);
   }
 
   /** Notes the first time a startup step happens, in ms from the play() call. */
@@ -264,7 +231,7 @@ export class PlayerSession {
   private connect(o: PlayOptionsMessage): void {
     this.transition('connecting');
     const connection = new PlayerConnection(
-      { src: o.src, bridge: o.bridge, bufferMs: () => this.latency.targetMs },
+      { src: o.src, bridge: o.bridge, bufferMs: () => this.playhead.targetMs },
       {
         connected: () => this.mark('connectedMs'),
         started: (reason) => this.onStarted(reason),
@@ -366,11 +333,8 @@ export class PlayerSession {
   }
 
   private onData(name: string, values: unknown[]): void {
-    // nginx-rtmp relays onMetaData; node-media-server @setDataFrame('onMetaData', obj).
-    let meta: unknown;
-    if (name === 'onMetaData') meta = values[0];
-    else if (name === '@setDataFrame' && values[0] === 'onMetaData') meta = values[1];
-    if (meta !== null && typeof meta === 'object') this.post({ type: 'metadata', metadata: plain(meta) as Record<string, unknown> });
+    const meta = readOnMetaData(name, values);
+    if (meta !== null) this.post({ type: 'metadata', metadata: plain(meta) as Record<string, unknown> });
   }
 
   private onMedia(typeId: number, ts: number, payload: Uint8Array): void {
@@ -384,14 +348,7 @@ export class PlayerSession {
       // A new timeline (a republish, a server-side restart of timestamps): start over from the next keyframe.
       this.flushMedia();
     }
-    const edge = typeId === 9 ? this.videoEdge : this.audioEdge;
-    edge.arrived(ts, now);
-    if (this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS) {
-      // How late this arrived against its track's live edge, plus what it still needs before it can be shown.
-      const late = now - ts - edge.offset();
-      const extra = typeId === 9 ? (Number.isFinite(this.video.decodeMs) ? this.video.decodeMs : 0) : this.audioOutputLatencyMs + AUDIO_SLACK_MS;
-      if (typeId === 9 || (typeId === 8 && this.audio.hasOutput)) this.windowLateness = Math.max(this.windowLateness, late + extra);
-    }
+    this.playhead.arrived(typeId, ts, now, this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS);
     this.waitingFor = null;
     this.mediaFlowing = true;
     this.lastMediaAt = now;
@@ -405,19 +362,14 @@ export class PlayerSession {
     // Only while audio is really being fed does it drive the clock.
     if (performance.now() - this.audio.lastSentAt < 1000) this.clock.audioReport(ev.ptsMs, ev.playing);
     if (ev.playing) this.audioPlayingAt = performance.now();
-    this.workletBufferedMs = ev.bufferedMs;
+    this.playhead.workletBuffered(ev.bufferedMs);
   }
 
   private flushMedia(): void {
     this.video.flush();
     this.audio.flush();
-    this.clock.reset();
-    this.latency.reset();
-    this.videoEdge.reset();
-    this.audioEdge.reset();
+    this.playhead.reset();
     this.playingSince = NaN;
-    this.windowLateness = -Infinity;
-    this.setRate(1);
   }
 
   // ── presentation and housekeeping ───────────────────────────────────────
@@ -432,12 +384,6 @@ export class PlayerSession {
     this.presentTimer = undefined;
   }
 
-  /** The media time video is shown at: the audible audio (read head − output latency), or the wall clock. */
-  private videoClock(): number {
-    const t = this.clock.now();
-    return this.clock.audioDriven ? t - this.audioOutputLatencyMs : t;
-  }
-
   private present(): void {
     clearTimeout(this.presentTimer);
     this.presentTimer = undefined;
@@ -449,7 +395,7 @@ export class PlayerSession {
       this.join();
       hold = Math.max(0, JOIN_QUIET_MS - (performance.now() - this.lastMediaAt));
     }
-    const wait = this.video.tick(this.videoClock(), hold > 0);
+    const wait = this.video.tick(this.playhead.videoClock(), hold > 0);
     this.presentTimer = setTimeout(() => this.present(), hold > 0 ? Math.min(wait, hold) : wait);
   }
 
@@ -464,15 +410,15 @@ export class PlayerSession {
    * first frame shown is live, even out of a GOP-cache burst.
    */
   private join(): void {
-    const off = this.edgeOffset();
+    const off = this.playhead.edgeOffset();
     if (!Number.isFinite(off)) return;
-    let at = this.clock.started ? this.videoClock() : performance.now() - off - this.latency.targetMs;
+    let at = this.clock.started ? this.playhead.videoClock() : performance.now() - off - this.playhead.targetMs;
     if (Number.isFinite(this.video.newestMs)) at = Math.min(at, this.video.newestMs);
     this.video.skipBefore(at - JOIN_SLACK_MS);
     // Audio waits for the first picture, which places it (onPresented): let
     // loose earlier, it would start the clock on the burst's old audio. Only
     // a stream with no video (yet) joins on audio alone.
-    if (!this.clock.started && !Number.isFinite(this.video.newestMs)) this.audio.skipBefore(at + this.audioOutputLatencyMs);
+    if (!this.clock.started && !Number.isFinite(this.video.newestMs)) this.audio.skipBefore(at + this.playhead.audioOutputLatencyMs);
   }
 
   private onPresented(width: number, height: number, pts: number, first: boolean): void {
@@ -487,12 +433,13 @@ export class PlayerSession {
       // the audio joins there (its read head is the output latency ahead of what is heard).
       // When even the oldest media there is is newer than the target (a
       // target longer than the server's cache), wait on this first picture for the difference.
-      const off = this.edgeOffset();
-      const deficit = Number.isFinite(off) ? this.latency.targetMs - (now - off - pts) : 0;
+      const off = this.playhead.edgeOffset();
+      const deficit = Number.isFinite(off) ? this.playhead.targetMs - (now - off - pts) : 0;
       const wait = deficit > JOIN_SLACK_MS * 2 ? deficit : 0;
+      const heard = pts + this.playhead.audioOutputLatencyMs;
       this.clock.start(pts - wait);
-      this.audio.skipBefore(pts + this.audioOutputLatencyMs);
-      this.audio.post({ type: 'skip-to', ptsMs: pts + this.audioOutputLatencyMs });
+      this.audio.skipBefore(heard);
+      this.audio.post({ type: 'skip-to', ptsMs: heard });
       if (wait > 0) this.audio.post({ type: 'hold', ms: wait });
     }
     this.mark('firstFrameMs');
@@ -524,74 +471,8 @@ export class PlayerSession {
     // Media stopped coming (a server that unpublishes silently, like
     // node-media-server, or a network hiccup): say so; the stall timer decides later.
     if (this.state === 'playing' && now - this.lastMediaAt > UNDERRUN_MS) this.transition('buffering');
-    if (this.windowLateness > -Infinity) {
-      this.jitter.add(this.windowLateness);
-      this.windowLateness = -Infinity;
-    }
-    this.latency.targetMs = this.targetMs();
-    this.updatePrebuffer();
-    if (this.state === 'playing') this.controlLatency(now);
+    if (this.playhead.tick(now, this.state === 'playing')) this.stats.catchUps++;
     if (++this.housekeepingCount % 2 === 0) this.emitStats(now);
-  }
-
-  /**
-   * The live edge's offset (wall − media time), ms; NaN before any media.
-   * With both tracks playing it is the later track's: the playhead can get
-   * no closer to live than the media that arrives last.
-   */
-  private edgeOffset(): number {
-    const v = this.videoEdge.offset();
-    const a = this.audio.hasOutput ? this.audioEdge.offset() : NaN;
-    if (Number.isNaN(v)) return a;
-    return Number.isNaN(a) ? v : Math.max(v, a);
-  }
-
-  /** How far the playhead (what is on screen) is behind the live edge, ms; NaN before both are known. */
-  private delayMs(now: number): number {
-    const off = this.edgeOffset();
-    const t = this.videoClock();
-    return Number.isFinite(off) && Number.isFinite(t) ? now - off - t : NaN;
-  }
-
-  /** Media received and not yet played, ms: up to the newest media of the tracks that play (the one that has least). */
-  private bufferMs(): number {
-    const t = this.videoClock();
-    const v = this.video.newestMs;
-    const a = this.audio.hasOutput ? this.audio.newestMs : NaN;
-    const newest = Number.isNaN(v) ? a : Number.isNaN(a) ? v : Math.min(v, a);
-    if (!Number.isFinite(t) || !Number.isFinite(newest)) return 0;
-    // An audio-driven clock moves only as far as the worklet has audio queued.
-    const audioQueued = this.clock.audioDriven ? this.workletBufferedMs : Infinity;
-    return Math.max(0, Math.min(newest - t, audioQueued));
-  }
-
-  private controlLatency(now: number): void {
-    const delay = this.delayMs(now);
-    if (!Number.isFinite(delay)) return;
-    // Only what is buffered can be played faster away; the rest is the link's (or the target is below what the stream allows).
-    const minBuffer = this.clock.audioDriven ? this.audio.chunkMs + AUDIO_SLACK_MS : VIDEO_MIN_BUFFER_MS;
-    const d = this.latency.update(now, delay, this.bufferMs(), minBuffer);
-    if (d.action === 'jump') {
-      // Forward: video lands on a keyframe and decodes through to the target, unseen; audio skips there.
-      const want = this.videoClock() + d.byMs;
-      const to = this.video.seek(want) ?? want;
-      this.audio.post({ type: 'skip-to', ptsMs: to + this.audioOutputLatencyMs });
-      this.clock.jumpTo(to + (this.clock.audioDriven ? this.audioOutputLatencyMs : 0));
-      this.stats.catchUps++;
-    } else if (d.action === 'hold') {
-      // Back: stand still for the deficit (the audio holds its read head; a wall clock steps back).
-      if (this.clock.audioDriven) this.audio.post({ type: 'hold', ms: d.byMs });
-      else this.clock.jumpTo(this.clock.now() - d.byMs);
-      this.stats.catchUps++;
-    }
-    this.setRate(d.rate);
-  }
-
-  private setRate(rate: number): void {
-    if (rate === this.rate) return;
-    this.rate = rate;
-    this.clock.setRate(rate);
-    this.audio.post({ type: 'rate', rate });
   }
 
   private emitStats(now: number): void {
@@ -602,13 +483,13 @@ export class PlayerSession {
     s.framesShown = this.video.framesPresented;
     s.framesDropped = this.video.framesDropped;
     s.framesSkipped = this.video.framesSkipped;
-    s.bufferMs = Math.round(this.bufferMs());
-    const delay = this.delayMs(now);
+    s.bufferMs = Math.round(this.playhead.bufferMs());
+    const delay = this.playhead.delayMs(now);
     s.playerDelayMs = Number.isFinite(delay) ? Math.max(0, Math.round(delay)) : 0;
-    s.targetLatencyMs = Math.round(this.latency.targetMs);
+    s.targetLatencyMs = Math.round(this.playhead.targetMs);
     // With audio as the clock: how far from the audible audio pictures go up.
     s.avSyncMs = this.clock.audioDriven && Number.isFinite(this.video.syncErrorMs) ? Math.round(this.video.syncErrorMs) : 0;
-    s.playbackRate = this.rate;
+    s.playbackRate = this.playhead.playbackRate;
     this.post({ type: 'stats', stats: { ...s } });
   }
 }
