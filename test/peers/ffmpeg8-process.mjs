@@ -139,7 +139,8 @@ async function encode(target, opts, realtime) {
 
 /** Reads `url` for `seconds`, decoding every packet; per-stream counts. */
 async function read({ url, seconds: duration, listen = false, openTimeoutMs = 10_000 }) {
-  const options = { rw_timeout: String(openTimeoutMs * 1000) };
+  // A live stream: probe briefly (FFmpeg's default waits up to 5 s of media).
+  const options = { rw_timeout: String(openTimeoutMs * 1000), analyzeduration: '1000000' };
   if (listen) {
     options.listen = '1';
     process.stdout.write('@@READY\n');

@@ -14,13 +14,14 @@
  * RTMP listen mode is only reachable for reading (`ffmpeg8Read({ listen })`
  * accepts one publisher); to serve an FFmpeg-made stream to a player, write
  * it with {@link ffmpeg8WriteFlv} and serve the file with
- * `flv-rtmp-server.ts`.
+ * `flv-rtmp-server.ts` ({@link startFfmpeg8MultitrackServer} does both).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type FlvRtmpServerPeer, startFlvRtmpServer } from './flv-rtmp-server.ts';
 
 /** Video encoders the peer offers (all present in node-av's FFmpeg 8.1 build). */
 export type Ffmpeg8VideoEncoder = 'libx264' | 'libx265' | 'libsvtav1' | 'libvpx-vp9';
@@ -174,4 +175,24 @@ export function ffmpeg8Read(url: string, o: Ffmpeg8ReadOptions): Ffmpeg8Job<Ffmp
 export function ffmpeg8TempDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'ffmpeg8-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * FFmpeg 8.1's multitrack FLV served to one player at a time: `seconds` of
+ * video with one Opus track per tone (FFmpeg sends the first single-track,
+ * each further one as E-RTMP multitrack OneTrack with trackId = its index),
+ * written by FFmpeg 8.1 and served by `flv-rtmp-server.ts` in real time.
+ */
+export async function startFfmpeg8MultitrackServer(
+  o: Partial<Ffmpeg8SourceOptions> & { seconds: number },
+): Promise<FlvRtmpServerPeer & { written: Ffmpeg8EncodeResult }> {
+  const tmp = ffmpeg8TempDir();
+  try {
+    const path = join(tmp.dir, 'multitrack.flv');
+    const written = await ffmpeg8WriteFlv(path, { video: 'libx264', audio: 'libopus', tones: [440, 880], ...o });
+    const server = await startFlvRtmpServer(new Uint8Array(readFileSync(path)));
+    return { ...server, written };
+  } finally {
+    tmp.remove();
+  }
 }

@@ -1,0 +1,122 @@
+/**
+ * E-RTMP v2 multitrack from FFmpeg 8.1 (npm node-av): one video and two Opus
+ * tracks of different tones, written by FFmpeg and served by the test FLV
+ * server (no relay passes multitrack intact). The core reads both audio
+ * tracks with parseAudioMessage, and FFmpeg 8.1 itself, as a second player,
+ * sees the same three streams. Then FFmpeg 8.1's listen-mode RTMP server
+ * takes a publisher (FFmpeg 8.1 too) and decodes what it sends.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AudioDecoderConfigLike,
+  RtmpClient,
+  audioDecoderConfigFromTag,
+  parseAudioMessage,
+  parseVideoMessage,
+} from '@rtmp-web/core';
+import { NodeTcpTransport } from '@rtmp-web/transport/node';
+import { ffmpeg8Publish, ffmpeg8Read, startFfmpeg8MultitrackServer } from '../peers/ffmpeg8.ts';
+import type { FlvRtmpServerPeer } from '../peers/flv-rtmp-server.ts';
+import { freePort, waitForListening } from '../peers/free-port.ts';
+
+const SECONDS = 2;
+
+describe('FFmpeg 8.1 multitrack audio, served by the test FLV server', () => {
+  let server: FlvRtmpServerPeer & { written: { packets: number[] } };
+
+  beforeAll(async () => {
+    server = await startFfmpeg8MultitrackServer({ seconds: SECONDS });
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('the core sees track 0 and track 1, each with its own Opus configuration and frames', async () => {
+    const c = new RtmpClient({
+      url: `${server.url}/mt`,
+      transport: new NodeTcpTransport({ host: '127.0.0.1', port: server.port }),
+      timeoutMs: 10_000,
+    });
+    const configs = new Map<number, AudioDecoderConfigLike>();
+    const audioFrames = new Map<number, number>();
+    const multitrackTypes = new Set<number | undefined>();
+    let videoFrames = 0;
+    const errors: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      c.on('status', (s) => {
+        if (s.code === 'NetStream.Play.Complete') resolve();
+      });
+    });
+    c.on('media', (m) => {
+      try {
+        if (m.typeId === 9) {
+          for (const t of parseVideoMessage(m.payload).tracks) if (t.tag?.kind === 'frame') videoFrames++;
+          return;
+        }
+        if (m.typeId !== 8) return;
+        const msg = parseAudioMessage(m.payload);
+        multitrackTypes.add(msg.multitrack);
+        for (const t of msg.tracks) {
+          if (t.error !== undefined) errors.push(`track ${t.trackId}: ${t.error.message}`);
+          else if (t.tag.kind === 'sequence-start') configs.set(t.trackId, audioDecoderConfigFromTag(t.tag)!);
+          else if (t.tag.kind === 'frame') audioFrames.set(t.trackId, (audioFrames.get(t.trackId) ?? 0) + 1);
+        }
+      } catch (e) {
+        errors.push(String(e));
+      }
+    });
+    try {
+      await c.connect();
+      await c.play();
+      await Promise.race([ended, new Promise((r) => setTimeout(r, (SECONDS + 5) * 1000))]);
+    } finally {
+      c.close();
+    }
+    expect(errors).toEqual([]);
+    // Track 0 single-track, track 1 as OneTrack multitrack.
+    expect([...multitrackTypes].sort()).toEqual([0, undefined]);
+    expect([...configs.keys()].sort()).toEqual([0, 1]);
+    for (const cfg of configs.values()) expect(cfg).toMatchObject({ codec: 'opus', sampleRate: 48000 });
+    const [video, a0, a1] = server.written.packets;
+    expect(videoFrames).toBe(video);
+    expect(audioFrames.get(0)).toBe(a0);
+    expect(audioFrames.get(1)).toBe(a1);
+    console.log(`multitrack: FFmpeg wrote ${server.written.packets.join('/')}; core got video ${videoFrames}, audio track 0 ${audioFrames.get(0)}, track 1 ${audioFrames.get(1)}`);
+  }, 20_000);
+
+  it('FFmpeg 8.1 as the player decodes the video and both Opus tracks', async () => {
+    const { streams } = await ffmpeg8Read(`${server.url}/mt`, { seconds: SECONDS + 2, openTimeoutMs: 5000 }).result;
+    const summary = streams.map((s) => [s.type, s.codec, s.decodeErrors]);
+    expect(summary).toEqual([
+      ['video', 'h264', 0],
+      ['audio', 'opus', 0],
+      ['audio', 'opus', 0],
+    ]);
+    for (const s of streams) expect(s.frames).toBeGreaterThanOrEqual(s.packets * 0.8);
+    console.log(`multitrack via FFmpeg 8.1: ${streams.map((s) => `${s.codec} ${s.frames}/${s.packets}`).join(', ')}`);
+  }, 20_000);
+});
+
+describe("FFmpeg 8.1's listen-mode RTMP server", () => {
+  it('takes a publisher and decodes its VP9 + Opus', async () => {
+    const port = await freePort();
+    const url = `rtmp://127.0.0.1:${port}/live/in`;
+    const reader = ffmpeg8Read(url, { seconds: SECONDS + 3, listen: true, openTimeoutMs: 8000 });
+    try {
+      await reader.ready;
+      await waitForListening(port, 8000);
+      const pub = ffmpeg8Publish(url, { video: 'libvpx-vp9', audio: 'libopus', seconds: SECONDS });
+      const written = await pub.result;
+      const { streams } = await reader.result;
+      const video = streams.find((s) => s.type === 'video');
+      const audio = streams.find((s) => s.type === 'audio');
+      expect([video?.codec, video?.width, video?.height, video?.decodeErrors]).toEqual(['vp9', 320, 240, 0]);
+      expect(audio?.codec).toBe('opus');
+      expect(video!.frames).toBeGreaterThanOrEqual(written.packets[0]! * 0.8);
+      console.log(`listen mode: published ${written.packets.join('/')}, FFmpeg decoded video ${video?.frames}, audio ${audio?.frames}`);
+    } finally {
+      await reader.stop();
+    }
+  }, 30_000);
+});
