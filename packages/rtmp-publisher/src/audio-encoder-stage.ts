@@ -13,6 +13,7 @@
  * is dropped here: the caller keeps the books of what went in and bounds the
  * backlog, so each packet that comes out can be mapped back to capture time.
  */
+import { RtmpError, RtmpErrorCode } from '@rtmp-web/core';
 import { copyBufferSource } from './buffer-source.ts';
 import type { AacWasmEncoder } from './aac-wasm-encoder.ts';
 import type { AudioSettings } from './worker-protocol.ts';
@@ -48,6 +49,19 @@ export class AudioEncoderStage {
     private readonly settings: AudioSettings,
     private readonly handlers: AudioStageHandlers,
   ) {}
+
+  /**
+   * Rejects with CODEC_UNSUPPORTED, naming the attribute, when this browser
+   * cannot encode the codec at all (AAC always can: the WASM encoder), so
+   * that `start()` fails at once instead of at the first audio.
+   */
+  async check(): Promise<void> {
+    const s = this.settings;
+    if (s.codec === 'aac') return;
+    const config = { codec: s.codec, sampleRate: 48_000, numberOfChannels: 2, bitrate: s.bitrateKbps * 1000 };
+    const supported = typeof AudioEncoder !== 'undefined' && (await AudioEncoder.isConfigSupported(config).catch(() => ({ supported: false }))).supported === true;
+    if (!supported) throw new RtmpError(RtmpErrorCode.CodecUnsupported, `audio-codec="${s.codec}": this browser cannot encode it`);
+  }
 
   /** True once the encoder is configured (or loaded) and takes frames. */
   get ready(): boolean {
@@ -152,7 +166,7 @@ export class AudioEncoderStage {
         return;
       }
     } else {
-      throw new Error(`this browser cannot encode ${s.codec}`);
+      throw new RtmpError(RtmpErrorCode.CodecUnsupported, `audio-codec="${s.codec}": this browser cannot encode it at ${sampleRate} Hz`);
     }
     const waiting = this.waiting;
     this.waiting = [];

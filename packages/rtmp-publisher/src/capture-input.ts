@@ -10,6 +10,7 @@
  * encoder a gapless clock, maps packets back and bounds the audio's lag
  * (skipping, with a non-fatal `AUDIO_SKIPPED` at most every 5 s).
  */
+import { RtmpError } from '@rtmp-web/core';
 import { AudioEncoderStage } from './audio-encoder-stage.ts';
 import { AudioTimeline } from './audio-timeline.ts';
 import { CaptureClock, type ClockMapping } from './capture-clock.ts';
@@ -26,8 +27,8 @@ const MAX_ARRIVALS = 120;
 
 /** Where {@link CaptureInput} delivers. */
 export interface CaptureSink {
-  /** The video decoder configuration (avcC, av1C, vpcC) or null when the encoder gave none; `codec` the codec string. */
-  videoConfig(description: Uint8Array | null, codec: string): void;
+  /** The video decoder configuration record (avcC, hvcC, av1C, vpcC); `codec` the codec string. */
+  videoConfig(record: Uint8Array, codec: string): void;
   /** The audio configuration (AudioSpecificConfig, Opus ID header). */
   audioConfig(config: Uint8Array, codec: string, sampleRate: number, channels: number): void;
   video(f: MuxVideoFrame): void;
@@ -65,7 +66,7 @@ export class CaptureInput {
             config: (desc, codec) => sink.videoConfig(desc, codec),
             chunk: (c) => sink.guard(() => this.onVideoChunk(c.data, c.keyframe, c.timestampUs)),
             dropped: () => meter.framesDropped++,
-            error: (e) => sink.fail(PublisherErrorCode.EncoderError, e),
+            error: (e) => sink.fail(encoderErrorCode(e), e),
           })
         : null;
     this.audio =
@@ -73,7 +74,7 @@ export class CaptureInput {
         ? new AudioEncoderStage(audio, {
             config: (cfg, codec, sampleRate, channels) => sink.audioConfig(cfg, codec, sampleRate, channels),
             chunk: (c) => sink.guard(() => this.onAudioChunk(c.data, c.timestampUs, c.durationUs)),
-            error: (e) => sink.fail(PublisherErrorCode.EncoderError, e),
+            error: (e) => sink.fail(encoderErrorCode(e), e),
           })
         : null;
   }
@@ -91,8 +92,13 @@ export class CaptureInput {
     return Math.round(this.timeline.skippedTotalUs / 1000);
   }
 
-  /** Starts the video encoder (resolves with its codec string, '' without video) and the read loops. */
+  /**
+   * Starts the video encoder (resolves with its codec string, '' without
+   * video) and the read loops. Rejects with CODEC_UNSUPPORTED when the
+   * browser cannot encode a codec asked for.
+   */
   async start(): Promise<string> {
+    await this.audio?.check();
     const codec = this.video === null ? '' : await this.video.start();
     if (this.input.video !== undefined) void this.readLoop(this.input.video, (f) => this.onVideoFrame(f as VideoFrame));
     if (this.input.audio !== undefined) void this.readLoop(this.input.audio, (d) => this.onAudioData(d as AudioData));
@@ -196,4 +202,9 @@ export class CaptureInput {
     this.meter.audioLatency(this.clock.nowUs(performance.now() * 1000) / 1000 - us / 1000);
     this.sink.audio({ data, ptsUs: us });
   }
+}
+
+/** An encoder's error as a code: the core's when it is typed (a record that cannot be built, a codec it cannot carry), else ENCODER_ERROR. */
+function encoderErrorCode(e: unknown): string {
+  return e instanceof RtmpError ? e.code : PublisherErrorCode.EncoderError;
 }

@@ -23,9 +23,15 @@ import {
   buildExAudioSequenceStartTag,
   buildExVideoFrameTag,
   buildExVideoSequenceStartTag,
+  AudioFourCc,
   VideoFourCc,
 } from '@rtmp-web/core';
 import type { PublisherAudioCodec, PublisherVideoCodec } from './worker-protocol.ts';
+
+/** The FourCC of each video codec the publisher sends (H.264 goes out the legacy way, the rest as Enhanced RTMP). */
+export const VIDEO_FOURCC = { avc: VideoFourCc.Avc, hevc: VideoFourCc.Hevc, av1: VideoFourCc.Av1, vp9: VideoFourCc.Vp9 } as const satisfies Record<PublisherVideoCodec, VideoFourCc>;
+/** The FourCC of each audio codec the publisher sends (AAC goes out the legacy way, Opus as Enhanced RTMP). */
+export const AUDIO_FOURCC = { aac: AudioFourCc.Aac, opus: AudioFourCc.Opus } as const satisfies Record<PublisherAudioCodec, AudioFourCc>;
 
 /** One FLV tag, ready for `session.sendMedia`. */
 export interface MuxedTag {
@@ -115,13 +121,11 @@ export class FlvMuxer {
     return this.needKeyframe;
   }
 
-  /** Sets the video decoder configuration (avcC / av1C / vpcC). */
+  /** Sets the video decoder configuration (avcC / hvcC / av1C / vpcC). */
   setVideoConfig(config: Uint8Array): void {
     const c = this.o.video;
-    this.videoHeader =
-      c === 'avc'
-        ? buildAvcSequenceHeaderTag(config)
-        : buildExVideoSequenceStartTag(c === 'av1' ? VideoFourCc.Av1 : VideoFourCc.Vp9, config);
+    if (c === null) return;
+    this.videoHeader = c === 'avc' ? buildAvcSequenceHeaderTag(config) : buildExVideoSequenceStartTag(VIDEO_FOURCC[c], config);
     // A changed configuration goes out at once if we are already sending.
     if (this.headersSent) this.emitNow(9, this.videoHeader, this.lastVideoMs);
   }
@@ -178,10 +182,10 @@ export class FlvMuxer {
     const ms = Math.max(dts, this.lastVideoMs);
     this.lastVideoMs = ms;
     const cts = f.ptsUs === undefined ? 0 : Math.max(0, Math.round((f.ptsUs - f.dtsUs) / 1000) + dts - ms);
+    const c = this.o.video;
+    // Only the NAL-unit codecs carry a composition time (AV1 and VP9 have no B-frames in FLV).
     const body =
-      this.o.video === 'avc'
-        ? buildAvcFrameTag(f.keyframe, cts, f.data)
-        : buildExVideoFrameTag(this.o.video === 'av1' ? VideoFourCc.Av1 : VideoFourCc.Vp9, f.keyframe, 0, f.data);
+      c === 'avc' ? buildAvcFrameTag(f.keyframe, cts, f.data) : buildExVideoFrameTag(VIDEO_FOURCC[c], f.keyframe, c === 'hevc' ? cts : 0, f.data);
     this.videoQ.push({ ms, tag: { typeId: 9, timestampMs: ms, body, keyframe: f.keyframe, header: false, queuedAt: this.now() } });
     this.flush();
   }

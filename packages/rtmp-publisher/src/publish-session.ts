@@ -18,13 +18,13 @@
  * {@link PublisherConnection}'s. One `fail()` funnel ends the session; every
  * error passes through `redact()` so the stream key never leaves the worker.
  */
-import { AudioFourCc, buildOnMetaData, RtmpError, RtmpErrorCode, VideoFourCc, type AmfValue } from '@rtmp-web/core';
+import { AudioFourCc, buildOnMetaData, RtmpError, VideoFourCc, type AmfValue } from '@rtmp-web/core';
 import { parseRtmpUrl, redactStreamKey } from '@rtmp-web/core';
 import { WebSocketTransport } from '@rtmp-web/transport/websocket';
 import { CaptureInput } from './capture-input.ts';
 import { CongestionController } from './congestion-controller.ts';
 import { FileInput } from './file-input.ts';
-import { FlvMuxer, type MuxedTag } from './flv-muxer.ts';
+import { AUDIO_FOURCC, FlvMuxer, VIDEO_FOURCC, type MuxedTag } from './flv-muxer.ts';
 import { PublisherConnection, type PublisherConnectionError, type PublisherMedia } from './publisher-connection.ts';
 import { PublisherErrorCode } from './publisher-errors.ts';
 import { PublisherMeter } from './publisher-stats.ts';
@@ -32,9 +32,6 @@ import type { AudioSettings, ConnectSettings, MediaInput, PublisherEvent, Publis
 
 export { MAX_CONNECT_ATTEMPTS, REFUSAL_WINDOW_MS } from './publisher-connection.ts';
 const TICK_MS = 200;
-/** The FourCC of each codec the publisher sends, for the metadata. */
-const VIDEO_FOURCC = { avc: VideoFourCc.Avc, av1: VideoFourCc.Av1, vp9: VideoFourCc.Vp9 } as const;
-const AUDIO_FOURCC = { aac: AudioFourCc.Aac, opus: AudioFourCc.Opus } as const;
 
 /** What {@link PublishSession} is given. */
 export interface PublishSessionOptions {
@@ -138,10 +135,9 @@ export class PublishSession {
       return;
     }
     const capture = new CaptureInput(input, this.o.video, this.o.audio, {
-      videoConfig: (desc, codec) => {
+      videoConfig: (record, codec) => {
         this.videoCodec = codec;
-        if (desc === null) return this.fail(RtmpErrorCode.CodecUnsupported, new Error(`the ${codec} encoder gave no decoder configuration`), true);
-        this.muxer.setVideoConfig(desc);
+        this.muxer.setVideoConfig(record);
       },
       audioConfig: (cfg, codec, sampleRate, channels) => {
         this.audioCodec = codec;

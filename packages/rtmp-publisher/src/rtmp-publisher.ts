@@ -6,13 +6,16 @@
  */
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { PublisherController, type PublisherSource } from './publisher-controller.ts';
-import type {
-  PublisherAudioCodec,
-  PublisherEvent,
-  PublisherState,
-  PublisherStats,
-  PublisherVideoCodec,
+import { PublisherController, PublisherStartError, type PublisherSource } from './publisher-controller.ts';
+import { RtmpErrorCode } from '@rtmp-web/core';
+import {
+  PUBLISHER_AUDIO_CODECS,
+  PUBLISHER_VIDEO_CODECS,
+  type PublisherAudioCodec,
+  type PublisherEvent,
+  type PublisherState,
+  type PublisherStats,
+  type PublisherVideoCodec,
 } from './worker-protocol.ts';
 import { PublisherErrorCode } from './publisher-errors.ts';
 
@@ -95,7 +98,7 @@ export class RtmpPublisher extends LitElement {
   @property({ attribute: 'stream-key' }) streamKey = '';
   /** The bridge's ws:// or wss:// URL. */
   @property() bridge = '';
-  /** `avc` (default), or Enhanced RTMP `av1` / `vp9`. */
+  /** `avc` (default), or Enhanced RTMP `hevc` / `av1` / `vp9` (where the browser encodes it: `start()` fails with CODEC_UNSUPPORTED otherwise). */
   @property({ attribute: 'video-codec' }) videoCodec: PublisherVideoCodec = 'avc';
   /** Video bitrate, kbps; the ceiling congestion control recovers to. */
   @property({ attribute: 'video-bitrate', type: Number }) videoBitrate = 2500;
@@ -104,7 +107,7 @@ export class RtmpPublisher extends LitElement {
   @property({ type: Number }) framerate = 30;
   /** Seconds between keyframes. */
   @property({ attribute: 'keyframe-interval', type: Number }) keyframeInterval = 2;
-  /** `aac` (default; WASM where the browser has no AAC encoder) or `opus` (Enhanced RTMP). */
+  /** `aac` (default; WASM where the browser has no AAC encoder) or `opus` (Enhanced RTMP). Any other value: `start()` fails with CODEC_UNSUPPORTED. */
   @property({ attribute: 'audio-codec' }) audioCodec: PublisherAudioCodec = 'aac';
   /** Audio bitrate, kbps. */
   @property({ attribute: 'audio-bitrate', type: Number }) audioBitrate = 128;
@@ -153,6 +156,12 @@ export class RtmpPublisher extends LitElement {
     if (!this.url) throw new TypeError('rtmp-publisher: the url attribute is required');
     if (!this.bridge) throw new TypeError('rtmp-publisher: the bridge attribute is required');
     this.lastError = '';
+    if (!(PUBLISHER_VIDEO_CODECS as readonly string[]).includes(this.videoCodec)) {
+      throw this.refuse(RtmpErrorCode.CodecUnsupported, `video-codec="${this.videoCodec}" is not one of ${PUBLISHER_VIDEO_CODECS.join(', ')}`);
+    }
+    if (!(PUBLISHER_AUDIO_CODECS as readonly string[]).includes(this.audioCodec)) {
+      throw this.refuse(RtmpErrorCode.CodecUnsupported, `audio-codec="${this.audioCodec}" is not one of ${PUBLISHER_AUDIO_CODECS.join(', ')}`);
+    }
     let media: PublisherSource;
     try {
       if (source instanceof Blob) {
@@ -165,11 +174,8 @@ export class RtmpPublisher extends LitElement {
       }
     } catch (e) {
       // No camera, permission denied, an unreadable file: as clear as a server refusal.
-      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       this.releaseSources();
-      this.onWorkerEvent({ type: 'error', code: PublisherErrorCode.CaptureError, message, fatal: true });
-      this.setState('error');
-      throw Object.assign(new Error(message), { code: PublisherErrorCode.CaptureError });
+      throw this.refuse(PublisherErrorCode.CaptureError, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
     }
     const settings = {
       connect: { url: this.url, streamKey: this.streamKey, bridge: this.bridge },
@@ -198,6 +204,13 @@ export class RtmpPublisher extends LitElement {
     this.stop();
     super.disconnectedCallback();
     clearInterval(this.clockTimer);
+  }
+
+  /** A start() that cannot begin: the fatal error event, the `error` state, and the error start() rejects with. */
+  private refuse(code: string, message: string): PublisherStartError {
+    this.onWorkerEvent({ type: 'error', code, message, fatal: true });
+    this.setState('error');
+    return new PublisherStartError(code, message);
   }
 
   // ---- worker events -------------------------------------------------------

@@ -2,9 +2,12 @@
  * The video encoding stage: VideoFrame in, encoded frames out, with WebCodecs'
  * VideoEncoder in realtime, constant-bitrate mode.
  *
- * - H.264 in `avc` format, so chunks are length-prefixed NAL units (what FLV
- *   carries) and `decoderConfig.description` is the avcC for the sequence
- *   header (ISO 14496-15 §5.3.3).
+ * - H.264 in `avc` format and HEVC in `hevc` format, so chunks are
+ *   length-prefixed NAL units (what FLV carries) and
+ *   `decoderConfig.description` is the avcC / hvcC for the sequence header
+ *   (ISO 14496-15). VP9 and AV1 come with no description (Chromium): the
+ *   core builds their vpcC / av1C (`videoConfigRecord`), the av1C from the
+ *   first keyframe's sequence header OBU.
  * - Keyframes every `keyframeIntervalS` of input time, and on request (a new
  *   connection or the end of a congestion drop needs one to start from):
  *   {@link KeyframeSchedule}.
@@ -16,6 +19,7 @@
  *   while the encoder is backed up are dropped: a realtime encoder that
  *   falls behind must not buffer.
  */
+import { RtmpError, RtmpErrorCode, videoConfigRecord } from '@rtmp-web/core';
 import { copyBufferSource } from './buffer-source.ts';
 import { FrameRateLimiter, KeyframeSchedule } from './frame-schedule.ts';
 import type { VideoSettings } from './worker-protocol.ts';
@@ -30,8 +34,8 @@ export interface EncodedVideo {
 
 /** Callbacks of {@link VideoEncoderStage}. */
 export interface VideoStageHandlers {
-  /** A new decoder configuration (avcC, av1C, vpcC); `codec` is the codec string. Before the frames that need it. */
-  config(description: Uint8Array | null, codec: string): void;
+  /** A new decoder configuration record (avcC, hvcC, av1C, vpcC); `codec` is the codec string. Before the frames that need it. */
+  config(record: Uint8Array, codec: string): void;
   chunk(c: EncodedVideo): void;
   /** A frame was dropped before encoding because the encoder was backed up. */
   dropped(): void;
@@ -59,8 +63,19 @@ export function codecCandidates(s: VideoSettings): string[] {
     // High first (better compression), then Constrained Baseline, which every encoder has.
     return [`avc1.6400${level}`, `avc1.4D00${level}`, `avc1.42E0${level}`];
   }
+  if (s.codec === 'hevc') return [`hvc1.1.6.L${hevcLevelFor(s.width, s.height, s.framerate)}.B0`];
   if (s.codec === 'av1') return ['av01.0.08M.08', 'av01.0.04M.08'];
   return ['vp09.00.31.08', 'vp09.00.10.08'];
+}
+
+/** An HEVC Main-tier level × 30 that fits `width`×`height` at `fps` (H.265 Table A.8): 3.1, 4.0, 4.1 or 5.1. */
+export function hevcLevelFor(width: number, height: number, fps: number): number {
+  const ps = width * height;
+  const sps = ps * fps;
+  if (ps <= 983_040 && sps <= 33_177_600) return 93;
+  if (ps <= 2_228_224 && sps <= 66_846_720) return 120;
+  if (ps <= 2_228_224 && sps <= 133_693_440) return 123;
+  return 153;
 }
 
 /** See the file comment. */
@@ -93,7 +108,7 @@ export class VideoEncoderStage {
         framerate: s.framerate,
         latencyMode: 'realtime',
         bitrateMode: 'constant',
-        ...(s.codec === 'avc' ? { avc: { format: 'avc' } } : {}),
+        ...(s.codec === 'avc' ? { avc: { format: 'avc' } } : s.codec === 'hevc' ? { hevc: { format: 'hevc' } } : {}),
       } as VideoEncoderConfig;
       const support = await VideoEncoder.isConfigSupported(config).catch(() => ({ supported: false }));
       if (support.supported !== true) continue;
@@ -106,7 +121,7 @@ export class VideoEncoderStage {
       this.encoder.configure(config);
       return codec;
     }
-    throw new Error(`this browser cannot encode ${s.codec} at ${s.width}x${s.height}`);
+    throw new RtmpError(RtmpErrorCode.CodecUnsupported, `video-codec="${s.codec}": this browser cannot encode it at ${s.width}x${s.height} ${s.framerate} fps`);
   }
 
   /** The encoder's current target bitrate, bps. */
@@ -163,6 +178,8 @@ export class VideoEncoderStage {
 
   private output(chunk: EncodedVideoChunk, meta: EncodedVideoChunkMetadata | undefined): void {
     if (this.closed) return;
+    const data = new Uint8Array(chunk.byteLength);
+    chunk.copyTo(data);
     const dc = meta?.decoderConfig;
     if (dc !== undefined) {
       const desc = dc.description === undefined ? null : copyBufferSource(dc.description);
@@ -171,11 +188,15 @@ export class VideoEncoderStage {
       // header goes out only when it changed.
       if (key !== this.lastDescription) {
         this.lastDescription = key;
-        this.handlers.config(desc, dc.codec);
+        let record: Uint8Array;
+        try {
+          record = videoConfigRecord(dc.codec, desc, chunk.type === 'key' ? data : null).record;
+        } catch (e) {
+          return this.fail(e);
+        }
+        this.handlers.config(record, dc.codec);
       }
     }
-    const data = new Uint8Array(chunk.byteLength);
-    chunk.copyTo(data);
     this.handlers.chunk({ data, keyframe: chunk.type === 'key', timestampUs: chunk.timestamp });
   }
 

@@ -10,11 +10,15 @@
  * no event carries it.
  */
 
-/** Video codecs the publisher can send. `avc` is legacy FLV H.264; the others are Enhanced RTMP. */
-export type PublisherVideoCodec = 'avc' | 'av1' | 'vp9';
+/** Video codecs the publisher can send (the `video-codec` attribute). `avc` is legacy FLV H.264; the others are Enhanced RTMP. */
+export const PUBLISHER_VIDEO_CODECS = ['avc', 'hevc', 'av1', 'vp9'] as const;
+/** A video codec the publisher can send. */
+export type PublisherVideoCodec = (typeof PUBLISHER_VIDEO_CODECS)[number];
 
-/** Audio codecs the publisher can send. `aac` is legacy FLV; `opus` is Enhanced RTMP. */
-export type PublisherAudioCodec = 'aac' | 'opus';
+/** Audio codecs the publisher can send (the `audio-codec` attribute). `aac` is legacy FLV; `opus` is Enhanced RTMP. */
+export const PUBLISHER_AUDIO_CODECS = ['aac', 'opus'] as const;
+/** An audio codec the publisher can send. */
+export type PublisherAudioCodec = (typeof PUBLISHER_AUDIO_CODECS)[number];
 
 /** The publisher's states, in the order a session normally goes through them. */
 export type PublisherState = 'idle' | 'connecting' | 'publishing' | 'reconnecting' | 'stopped' | 'error';
