@@ -197,3 +197,29 @@ describe('video tag builders', () => {
     expect(() => buildExVideoFrameTag('vp09', true, 5, h(''))).toThrow(TypeError);
   });
 });
+
+describe('parseVideoTag: tags as FFmpeg 8.1 writes them', () => {
+  it('colorInfo Metadata with frame type 5 is metadata, not a command frame (the frame type is ignored)', () => {
+    const tag = parseVideoTag(h('d461763031020009636f6c6f72496e666f03000b636f6c6f72436f6e66696703000009000009'));
+    expect(tag.kind).toBe('metadata');
+    expect(tag.kind === 'metadata' && [tag.codec, tag.data.length]).toEqual(['av01', 33]);
+  });
+
+  it('TimestampOffsetNano comes out with the frame it modifies', () => {
+    const tag = parseVideoTag(h('97' + '02' + '0f423f' + '01' + '61766331' + '000021' + '00000001' + '65'));
+    expect(tag.kind === 'frame' && [tag.codec, tag.compositionTimeMs, tag.timestampOffsetNs]).toEqual(['avc1', 33, 999_999]);
+  });
+
+  it('an unknown FourCC names itself in the error details', () => {
+    let err: unknown;
+    try {
+      parseVideoTag(h('90' + '00ff7a7a'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RtmpError);
+    expect((err as RtmpError).code).toBe(RtmpErrorCode.CodecUnsupported);
+    expect((err as RtmpError).fatal).toBe(false);
+    expect((err as RtmpError).details).toEqual({ fourCc: '\\x00\\xffzz' });
+  });
+});
