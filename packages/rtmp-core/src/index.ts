@@ -25,6 +25,7 @@ export { decodeAmf3, encodeAmf3 } from './amf/amf3.ts';
 export * from './command/command-message.ts';
 export * from './session/client-session.ts';
 export * from './session/aggregate.ts';
+export * from './session/enhanced-capabilities.ts';
 export * from './client/transport.ts';
 export * from './client/rtmp-client.ts';
 export * from './client/rtmp-connection.ts';

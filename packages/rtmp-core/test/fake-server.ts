@@ -75,12 +75,12 @@ export class FakeRtmpServer {
     this.sendCommand(streamId, 'onStatus', 0, null, { level, code, description });
   }
 
-  /** What nginx-rtmp sends right after connect: window, bandwidth, chunk size, then _result. */
-  acceptConnect(transactionId: number, window = 5_000_000): void {
+  /** What nginx-rtmp sends right after connect: window, bandwidth, chunk size, then _result (its properties with `properties` added: an Enhanced RTMP server's capabilities). */
+  acceptConnect(transactionId: number, window = 5_000_000, properties: Record<string, AmfValue> = {}): void {
     this.send({ csid: 2, typeId: MessageType.WindowAckSize, streamId: 0, timestamp: 0, payload: encodeWindowAckSize(window) });
     this.send({ csid: 2, typeId: MessageType.SetPeerBandwidth, streamId: 0, timestamp: 0, payload: encodeSetPeerBandwidth(window, 2) });
     this.toClient(this.writer.setChunkSize(4096));
-    this.sendCommand(0, '_result', transactionId, { fmsVer: 'FMS/3,0,1,123', capabilities: 31 }, {
+    this.sendCommand(0, '_result', transactionId, { fmsVer: 'FMS/3,0,1,123', capabilities: 31, ...properties }, {
       level: 'status',
       code: 'NetConnection.Connect.Success',
       description: 'Connection succeeded.',

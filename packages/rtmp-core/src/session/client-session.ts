@@ -173,6 +173,8 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
   bytesSent = 0;
   /** The connect `_result` info object, once connected. */
   connectInfo: Record<string, AmfValue> | null = null;
+  /** The connect `_result` properties object (fmsVer, capabilities; Enhanced RTMP servers declare their codecs and capsEx here: readPeerCapabilities), once connected. */
+  connectProperties: Record<string, AmfValue> | null = null;
 
   private readonly opts: ClientSessionOptions;
   private readonly handshake: RtmpClientHandshake;
@@ -393,6 +395,7 @@ export class RtmpClientSession extends TypedEmitter<ClientSessionEvents> {
       return;
     }
     this.connectInfo = info;
+    this.connectProperties = isAmfObject(c.commandObject) ? c.commandObject : null;
     this.sendWindowAckSize();
     this.transition('connected');
     const cw = this.connectWaiter;
