@@ -2,17 +2,28 @@
  * Bridge benchmark: `npm run bench:bridge`. Not a test: it prints numbers.
  *
  * Everything runs on loopback. The bridge runs in a child process of its own
- * (bridge-process.ts), so its RSS is the bridge's alone; clients and targets
- * run here. Reports:
- *  1. throughput through the bridge as a ratio of direct TCP, both directions;
+ * (bridge-process.ts), so its memory and CPU are the bridge's alone; clients
+ * and targets run here. websockify (Debian's `websockify`, the bridge people
+ * use today) runs the same load beside it, reached through its TokenFile
+ * plugin (`?token=…` picks the target, as `?host=&port=` does for ours).
+ * Reports, for each bridge:
+ *  1. throughput as a ratio of direct TCP, both directions, and the bridge's
+ *     CPU per Gbit/s (cores busy to move 1 Gbit/s), from /proc;
  *  2. added latency, p50 and p99, of small ping-pong messages (bridge − direct);
- *  3. bridge RSS per 1000 idle connections;
- *  4. bridge RSS with 500 streaming connections, 100 of them slow readers.
- * Bounded: a watchdog ends the run after 110 s.
+ *  3. memory per idle connection (RSS and PSS of the bridge's processes:
+ *     websockify forks one per connection, so PSS is the fair sum);
+ * and for ours alone:
+ *  4. RSS with 500 streaming connections, 100 of them slow readers.
+ * Bounded: a watchdog ends the run after 300 s.
+ *
+ *   npm run bench:bridge [-- --no-websockify]
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { BridgeOptions } from '../src/index.ts';
@@ -22,10 +33,14 @@ const MB = 1024 * 1024;
 const THROUGHPUT_BYTES = 256 * MB;
 const LATENCY_ROUNDS = 2000;
 
+const WITH_WEBSOCKIFY = !process.argv.includes('--no-websockify');
+/** Idle connections opened per bridge: websockify forks a process for each, so fewer. */
+const IDLE_CONNECTIONS = { ours: 1000, websockify: 200 };
+
 const watchdog = setTimeout(() => {
-  console.error('bench-bridge: watchdog: took over 110 s, giving up');
+  console.error('bench-bridge: watchdog: took over 300 s, giving up');
   process.exit(1);
-}, 110_000);
+}, 300_000);
 watchdog.unref();
 
 // ---------------------------------------------------------------------------
@@ -40,7 +55,7 @@ interface Measure {
   paused: number;
 }
 
-async function startBridgeProcess(options: BridgeOptions): Promise<{ port: number; measure: () => Promise<Measure>; close: () => Promise<void> }> {
+async function startBridgeProcess(options: BridgeOptions): Promise<{ port: number; pid: number; measure: () => Promise<Measure>; close: () => Promise<void> }> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./bridge-process.ts', import.meta.url)), [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -48,6 +63,7 @@ async function startBridgeProcess(options: BridgeOptions): Promise<{ port: numbe
   const [ready] = (await once(child, 'message')) as [{ port: number }];
   return {
     port: ready.port,
+    pid: child.pid ?? 0,
     measure: async () => {
       child.send({ type: 'measure' });
       const [m] = (await once(child, 'message')) as [Measure];
@@ -78,6 +94,159 @@ async function tcpServer(onConnection: (s: net.Socket) => void): Promise<{ port:
       server.close();
     },
   };
+}
+
+// ---------------------------------------------------------------------------
+// the bridges under test, and what /proc says about their processes
+
+/** A WebSocket-to-TCP bridge under test, in a process (or process tree) of its own. */
+interface BridgeUnderTest {
+  readonly name: string;
+  readonly port: number;
+  /** Its main process; websockify's per-connection processes are its children. */
+  readonly pid: number;
+  /** The query string that reaches 127.0.0.1:`targetPort` through it. */
+  query(targetPort: number): string;
+  /** Lets memory settle before a reading (ours: a GC). */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function oursUnderTest(b: Awaited<ReturnType<typeof startBridgeProcess>>): BridgeUnderTest {
+  return {
+    name: 'rtmp-bridge',
+    port: b.port,
+    pid: b.pid,
+    query: (port) => `host=127.0.0.1&port=${port}`,
+    settle: async () => void (await b.measure()),
+    close: b.close,
+  };
+}
+
+/** Thrown when websockify is not installed: the message says how to get it, or skip it. */
+class WebsockifyMissingError extends Error {
+  override readonly name = 'WebsockifyMissingError';
+  readonly code = 'WEBSOCKIFY_MISSING';
+}
+
+/** A free loopback port (websockify cannot listen on port 0 and report it). */
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Debian's websockify on a free port, with a token for each target port (`?token=t<port>`). */
+async function startWebsockify(targetPorts: number[]): Promise<BridgeUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-websockify-'));
+  const tokens = join(dir, 'tokens');
+  writeFileSync(tokens, targetPorts.map((p) => `t${p}: 127.0.0.1:${p}\n`).join(''));
+  const port = await freePort();
+  const child = spawn('websockify', ['--token-plugin', 'TokenFile', '--token-source', tokens, `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  // Its per-connection processes outlive it unless killed: also when this run fails.
+  const killTree = () => {
+    for (const pid of processTree(child.pid ?? 0).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killTree);
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'ENOENT' ? new WebsockifyMissingError('websockify is not installed: apt-get install websockify (Debian), or run with --no-websockify') : e),
+    );
+    child.once('exit', (code) => reject(new Error(`websockify exited ${code}: ${stderr}`)));
+  });
+  // Listening once a TCP connect succeeds.
+  const listening = (async () => {
+    for (let i = 0; ; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      const ok = await new Promise<boolean>((r) => s.once('connect', () => r(true)).once('error', () => r(false)));
+      s.destroy();
+      if (ok) return;
+      if (i > 200) throw new Error(`websockify did not listen on ${port} within 10 s: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  await Promise.race([listening, failed]);
+  failed.catch(() => {});
+  return {
+    name: 'websockify',
+    port,
+    pid: child.pid ?? 0,
+    query: (p) => `token=t${p}`,
+    settle: () => new Promise((r) => setTimeout(r, 300)),
+    close: async () => {
+      const exited = once(child, 'exit');
+      killTree();
+      process.off('exit', killTree);
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `root` and all its descendants, parents first (from /proc/<pid>/stat). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const ppid = statFields(Number(name))?.[1];
+    if (ppid !== undefined) children.set(Number(ppid), [...(children.get(Number(ppid)) ?? []), Number(name)]);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] ?? -1) ?? []));
+  return tree;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, …), or undefined if it is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const CLK_TCK = 100;
+
+/** CPU seconds used by a process tree so far: each process's user + system time, reaped children's included. */
+function cpuSeconds(root: number): number {
+  let ticks = 0;
+  for (const pid of processTree(root)) {
+    const f = statFields(pid);
+    // utime, stime, cutime, cstime are fields 14–17 of stat; 11–14 after the name.
+    if (f !== undefined) for (const i of [11, 12, 13, 14]) ticks += Number(f[i] ?? 0);
+  }
+  return ticks / CLK_TCK;
+}
+
+/** RSS and PSS of a process tree, in bytes (PSS splits pages shared between forks fairly). */
+function treeMemory(root: number): { rss: number; pss: number; processes: number } {
+  let rss = 0;
+  let pss = 0;
+  const pids = processTree(root);
+  for (const pid of pids) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { rss, pss, processes: pids.length };
 }
 
 /** Writes `total` bytes from a reused buffer as fast as the socket takes them, then ends. */
@@ -142,8 +311,9 @@ async function startTargets(): Promise<Targets> {
   return { source, sink, echo, sinkDone };
 }
 
-async function throughput(bridgePort: number, t: Targets): Promise<Record<'directDown' | 'bridgeDown' | 'directUp' | 'bridgeUp', number>> {
-  const directDown = await (async () => {
+/** Direct TCP throughput both ways, in MB/s (the baseline for every bridge). */
+async function directThroughput(t: Targets): Promise<{ down: number; up: number }> {
+  const down = await (async () => {
     const start = process.hrtime.bigint();
     const s = net.connect(t.source.port, '127.0.0.1');
     let got = 0;
@@ -152,16 +322,7 @@ async function throughput(bridgePort: number, t: Targets): Promise<Record<'direc
     if (got !== THROUGHPUT_BYTES) throw new Error(`direct download got ${got}`);
     return mbps(got, seconds(start));
   })();
-  const bridgeDown = await (async () => {
-    const start = process.hrtime.bigint();
-    const ws = await openWs(bridgePort, `host=127.0.0.1&port=${t.source.port}`);
-    let got = 0;
-    ws.on('message', (d: Buffer) => (got += d.length));
-    await once(ws, 'close');
-    if (got !== THROUGHPUT_BYTES) throw new Error(`bridge download got ${got}`);
-    return mbps(got, seconds(start));
-  })();
-  const directUp = await (async () => {
+  const up = await (async () => {
     const finished = new Promise<void>((r) => (t.sinkDone.current = r));
     const start = process.hrtime.bigint();
     const s = net.connect(t.sink.port, '127.0.0.1');
@@ -171,10 +332,34 @@ async function throughput(bridgePort: number, t: Targets): Promise<Record<'direc
     s.destroy();
     return mbps(THROUGHPUT_BYTES, seconds(start));
   })();
-  const bridgeUp = await (async () => {
+  return { down, up };
+}
+
+/** A bridge's throughput both ways (MB/s) and its CPU per Gbit/s (cores) in each direction. */
+async function throughput(b: BridgeUnderTest, t: Targets): Promise<{ down: number; up: number; downCores: number; upCores: number; lost: number }> {
+  const gbit = (THROUGHPUT_BYTES * 8) / 1e9;
+  let lost = 0;
+  // Through the bridge's CPU clock: the run plus a moment for its processes to finish (and be reaped).
+  const cores = async (run: () => Promise<number>) => {
+    const cpu0 = cpuSeconds(b.pid);
+    const rate = await run();
+    await new Promise((r) => setTimeout(r, 200));
+    return { rate, cores: (cpuSeconds(b.pid) - cpu0) / gbit };
+  };
+  const down = await cores(async () => {
+    const start = process.hrtime.bigint();
+    const ws = await openWs(b.port, b.query(t.source.port));
+    let got = 0;
+    ws.on('message', (d: Buffer) => (got += d.length));
+    await once(ws, 'close');
+    // websockify 0.10 sometimes drops the tail of what the target sent before it closed: count it, rate what arrived.
+    lost = THROUGHPUT_BYTES - got;
+    return mbps(got, seconds(start));
+  });
+  const up = await cores(async () => {
     const finished = new Promise<void>((r) => (t.sinkDone.current = r));
     const start = process.hrtime.bigint();
-    const ws = await openWs(bridgePort, `host=127.0.0.1&port=${t.sink.port}`);
+    const ws = await openWs(b.port, b.query(t.sink.port));
     // ws has no 'drain': keep up to 4 MB buffered and refill from the send callback.
     const chunk = Buffer.alloc(256 * 1024, 7);
     let left = THROUGHPUT_BYTES;
@@ -188,12 +373,15 @@ async function throughput(bridgePort: number, t: Targets): Promise<Record<'direc
     await finished;
     ws.terminate();
     return mbps(THROUGHPUT_BYTES, seconds(start));
-  })();
-  return { directDown, bridgeDown, directUp, bridgeUp };
+  });
+  return { down: down.rate, up: up.rate, downCores: down.cores, upCores: up.cores, lost };
 }
 
-async function latency(bridgePort: number, t: Targets): Promise<{ direct: number[]; bridge: number[] }> {
-  const message = Buffer.alloc(32, 1);
+const MESSAGE = Buffer.alloc(32, 1);
+
+/** Round trips of 32-byte messages over direct TCP to the echo target, µs, sorted. */
+async function directLatency(t: Targets): Promise<number[]> {
+  const message = MESSAGE;
   const direct: number[] = [];
   const s = net.connect(t.echo.port, '127.0.0.1');
   s.setNoDelay(true);
@@ -206,9 +394,14 @@ async function latency(bridgePort: number, t: Targets): Promise<{ direct: number
     if (i >= 200) direct.push(seconds(start) * 1e6);
   }
   s.destroy();
+  return direct.sort((a, b) => a - b);
+}
 
+/** The same round trips through a bridge, µs, sorted. */
+async function latency(b: BridgeUnderTest, t: Targets): Promise<number[]> {
+  const message = MESSAGE;
   const bridge: number[] = [];
-  const ws = await openWs(bridgePort, `host=127.0.0.1&port=${t.echo.port}`);
+  const ws = await openWs(b.port, b.query(t.echo.port));
   for (let i = 0; i < LATENCY_ROUNDS + 200; i++) {
     const start = process.hrtime.bigint();
     ws.send(message);
@@ -217,24 +410,30 @@ async function latency(bridgePort: number, t: Targets): Promise<{ direct: number
     if (i >= 200) bridge.push(seconds(start) * 1e6);
   }
   ws.terminate();
-  return { direct: direct.sort((a, b) => a - b), bridge: bridge.sort((a, b) => a - b) };
+  return bridge.sort((a, b) => a - b);
 }
 
 // ---------------------------------------------------------------------------
 // 3. idle connections
 
-async function idleRss(): Promise<{ before: Measure; after: Measure; count: number }> {
-  const count = 1000;
-  const idle = await tcpServer(() => {});
-  const b = await startBridgeProcess({ allow: [`127.0.0.1:${idle.port}`], maxConnections: 5000, maxConnectionsPerIp: 5000 });
-  const before = await b.measure();
+/** Memory of a bridge's processes before and after `count` idle connections (opened 100 at a time). */
+async function idle(
+  start: (targetPort: number) => Promise<BridgeUnderTest>,
+  count: number,
+): Promise<{ before: ReturnType<typeof treeMemory>; after: ReturnType<typeof treeMemory>; count: number }> {
+  const target = await tcpServer(() => {});
+  const b = await start(target.port);
+  await b.settle();
+  const before = treeMemory(b.pid);
   const clients: WebSocket[] = [];
   for (let i = 0; i < count; i += 100) {
-    clients.push(...(await Promise.all(Array.from({ length: 100 }, () => openWs(b.port, `host=127.0.0.1&port=${idle.port}`)))));
+    clients.push(...(await Promise.all(Array.from({ length: Math.min(100, count - i) }, () => openWs(b.port, b.query(target.port))))));
   }
-  const after = await b.measure();
+  await new Promise((r) => setTimeout(r, 500));
+  await b.settle();
+  const after = treeMemory(b.pid);
   for (const ws of clients) ws.terminate();
-  idle.close();
+  target.close();
   await b.close();
   return { before, after, count };
 }
@@ -306,43 +505,74 @@ async function slowMix(): Promise<{ before: Measure; samples: Measure[]; fastByt
 
 // ---------------------------------------------------------------------------
 
+// Fail before a minute of measuring, not after.
+if (WITH_WEBSOCKIFY && spawnSync('websockify', ['--help'], { stdio: 'ignore' }).error !== undefined) {
+  const e = new WebsockifyMissingError('websockify is not installed: apt-get install websockify (Debian), or run with --no-websockify');
+  console.error(`bench-bridge: ${e.message}`);
+  process.exit(2);
+}
+
 const started = Date.now();
 const mb = (bytes: number) => bytes / MB;
 console.log(`bench-bridge: node ${process.version}, ${THROUGHPUT_BYTES / MB} MB per throughput run, loopback;`);
-console.log('the bridge runs in a child process of its own; clients and targets run in this one.\n');
+console.log(`each bridge runs in processes of its own; clients and targets run in this one.${WITH_WEBSOCKIFY ? ' websockify: Debian\'s, default mode (a process per connection).' : ''}\n`);
 
+/** One column per bridge: ours, then websockify unless --no-websockify. */
+const results: { name: string; tp: Awaited<ReturnType<typeof throughput>>; lat: number[] }[] = [];
 {
   const targets = await startTargets();
-  const b = await startBridgeProcess({ allow: [targets.source, targets.sink, targets.echo].map((x) => `127.0.0.1:${x.port}`) });
-  const tp = await throughput(b.port, targets);
-  console.log('1. throughput (MB/s)          direct TCP   through bridge   ratio');
-  console.log(`   target → client (download)  ${fmt(tp.directDown, 0).padStart(9)}   ${fmt(tp.bridgeDown, 0).padStart(14)}   ${fmt(tp.bridgeDown / tp.directDown, 2)}`);
-  console.log(`   client → target (upload)    ${fmt(tp.directUp, 0).padStart(9)}   ${fmt(tp.bridgeUp, 0).padStart(14)}   ${fmt(tp.bridgeUp / tp.directUp, 2)}`);
+  const ports = [targets.source, targets.sink, targets.echo].map((x) => x.port);
+  const direct = await directThroughput(targets);
+  const directLat = await directLatency(targets);
+  const starters: (() => Promise<BridgeUnderTest>)[] = [async () => oursUnderTest(await startBridgeProcess({ allow: ports.map((p) => `127.0.0.1:${p}`) }))];
+  if (WITH_WEBSOCKIFY) starters.push(() => startWebsockify(ports));
+  for (const startOne of starters) {
+    const b = await startOne();
+    results.push({ name: b.name, tp: await throughput(b, targets), lat: await latency(b, targets) });
+    await b.close();
+  }
+  const col = (v: string) => v.padStart(13);
+  const head = results.map((r) => col(r.name)).join('');
+  console.log(`1. throughput (MB/s)           ${col('direct TCP')}${head}`);
+  console.log(`   target → client (download)  ${col(fmt(direct.down, 0))}${results.map((r) => col(`${fmt(r.tp.down, 0)} (${fmt(r.tp.down / direct.down, 2)})`)).join('')}`);
+  console.log(`   client → target (upload)    ${col(fmt(direct.up, 0))}${results.map((r) => col(`${fmt(r.tp.up, 0)} (${fmt(r.tp.up / direct.up, 2)})`)).join('')}`);
+  console.log(`   bridge CPU per Gbit/s, down ${col('')}${results.map((r) => col(`${fmt(r.tp.downCores, 2)} cores`)).join('')}`);
+  console.log(`   bridge CPU per Gbit/s, up   ${col('')}${results.map((r) => col(`${fmt(r.tp.upCores, 2)} cores`)).join('')}`);
+  console.log(`   download bytes lost at EOF  ${col('')}${results.map((r) => col(String(r.tp.lost))).join('')}`);
 
-  const lat = await latency(b.port, targets);
-  const [d50, d99, b50, b99] = [percentile(lat.direct, 50), percentile(lat.direct, 99), percentile(lat.bridge, 50), percentile(lat.bridge, 99)];
+  const [d50, d99] = [percentile(directLat, 50), percentile(directLat, 99)];
   console.log(`\n2. round trip of 32-byte messages, ${LATENCY_ROUNDS} rounds (µs)   p50      p99`);
   console.log(`   direct TCP                                ${fmt(d50).padStart(7)}  ${fmt(d99).padStart(7)}`);
-  console.log(`   through the bridge                        ${fmt(b50).padStart(7)}  ${fmt(b99).padStart(7)}`);
-  console.log(`   added by the bridge                       ${fmt(b50 - d50).padStart(7)}  ${fmt(b99 - d99).padStart(7)}`);
-  await b.close();
+  for (const r of results) {
+    const [b50, b99] = [percentile(r.lat, 50), percentile(r.lat, 99)];
+    console.log(`   through ${r.name.padEnd(34)}${fmt(b50).padStart(7)}  ${fmt(b99).padStart(7)}   added ${fmt(b50 - d50)} / ${fmt(b99 - d99)}`);
+  }
   targets.source.close();
   targets.sink.close();
   targets.echo.close();
 }
 
 {
-  const { before, after, count } = await idleRss();
-  console.log(`\n3. idle connections: ${after.active} open`);
-  console.log(`   bridge RSS ${fmt(mb(before.rss))} MB → ${fmt(mb(after.rss))} MB: ${fmt(mb(after.rss - before.rss) * (1000 / count))} MB per 1000 idle connections`);
-  console.log(`   (heap ${fmt(mb(before.heapUsed))} MB → ${fmt(mb(after.heapUsed))} MB)`);
+  console.log('\n3. idle connections: memory of the bridge\'s processes (PSS shares forked pages fairly)');
+  const runs: [string, (port: number) => Promise<BridgeUnderTest>, number][] = [
+    ['rtmp-bridge', async (port) => oursUnderTest(await startBridgeProcess({ allow: [`127.0.0.1:${port}`], maxConnections: 5000, maxConnectionsPerIp: 5000 })), IDLE_CONNECTIONS.ours],
+  ];
+  if (WITH_WEBSOCKIFY) runs.push(['websockify', (port) => startWebsockify([port]), IDLE_CONNECTIONS.websockify]);
+  for (const [name, startOne, count] of runs) {
+    const { before, after } = await idle(startOne, count);
+    const kb = (bytes: number) => fmt(bytes / 1024 / count, 1);
+    console.log(
+      `   ${name.padEnd(12)} ${count} idle: RSS ${fmt(mb(before.rss))} → ${fmt(mb(after.rss))} MB, PSS ${fmt(mb(before.pss))} → ${fmt(mb(after.pss))} MB` +
+        ` (${after.processes} processes): ${kb(after.rss - before.rss)} KB RSS, ${kb(after.pss - before.pss)} KB PSS per connection`,
+    );
+  }
 }
 
 {
   const { before, samples, fastBytes, highWaterMark } = await slowMix();
   const last = samples.at(-1)!;
   const maxRss = Math.max(...samples.map((m) => m.rss));
-  console.log(`\n4. 500 connections streaming 5 Mbit/s each, 100 of them slow readers (read nothing), ${samples.length} s`);
+  console.log(`\n4. rtmp-bridge, 500 connections streaming 5 Mbit/s each, 100 of them slow readers (read nothing), ${samples.length} s`);
   console.log(`   bridge RSS ${fmt(mb(before.rss))} MB idle → max ${fmt(mb(maxRss))} MB, last ${fmt(mb(last.rss))} MB`);
   console.log(`   slow connections with target reads paused: ${last.paused}/100; bytes buffered in the bridge: ${fmt(mb(last.buffered))} MB`);
   console.log(`   largest per-connection peak buffered to the client: ${fmt(last.peakBufferedToClient / 1024, 0)} KiB (high-water mark ${highWaterMark / 1024} KiB)`);
