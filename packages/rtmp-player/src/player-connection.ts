@@ -19,9 +19,12 @@
  *   the freeze of that rejoin.
  */
 import {
+  CapsExMask,
+  connectCapabilityFields,
   RtmpConnection,
   RtmpError,
   RtmpErrorCode,
+  type CodecCapabilities,
   type ConnectionErrorInfo,
   type ConnectionReady,
   type RtmpClient,
@@ -63,6 +66,8 @@ export interface PlayerConnectionOptions {
   bufferMs(): number;
   /** Makes each attempt's transport. Default: a WebSocket to `bridge` (tests pass a fake network). */
   transport?: TransportFactory;
+  /** The codecs `connect` declares (Enhanced RTMP fourCcList and info maps); none when absent. */
+  capabilities?: CodecCapabilities;
 }
 
 /** A transport that reports each read's size before passing it on. */
@@ -117,6 +122,9 @@ export class PlayerConnection {
       transport: (t) => new CountingTransport(o.transport?.(t) ?? new WebSocketTransport({ bridge: o.bridge, ...t }), (n) => hooks.bytes(n)),
       timeoutMs: 10_000,
       maxAttempts: Infinity,
+      // The player follows reconnect requests and parses ModEx (timestamp offsets).
+      capsEx: CapsExMask.Reconnect | CapsExMask.ModEx,
+      ...(o.capabilities === undefined ? {} : { clientOptions: { connectFields: connectCapabilityFields(o.capabilities) } }),
     });
     this.conn.on('ready', (r) => this.onReady(r));
     this.conn.on('lost', (l) => this.onLost(l.client, l.error, l.current));

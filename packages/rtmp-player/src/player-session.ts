@@ -31,6 +31,7 @@
  */
 import { RtmpError, parseRtmpUrl, readOnMetaData, type RtmpStatus } from '@rtmp-web/core';
 import { AudioPipeline } from './audio-pipeline.ts';
+import { decoderCapabilities } from './codec-support.ts';
 import { PlayerConnection } from './player-connection.ts';
 import { PlayerErrorCode } from './player-errors.ts';
 import { Playhead } from './playhead.ts';
@@ -231,7 +232,7 @@ export class PlayerSession {
   private connect(o: PlayOptionsMessage): void {
     this.transition('connecting');
     const connection = new PlayerConnection(
-      { src: o.src, bridge: o.bridge, bufferMs: () => this.playhead.targetMs },
+      { src: o.src, bridge: o.bridge, bufferMs: () => this.playhead.targetMs, capabilities: decoderCapabilities() },
       {
         connected: () => this.mark('connectedMs'),
         started: (reason) => this.onStarted(reason),

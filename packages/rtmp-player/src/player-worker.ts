@@ -5,11 +5,14 @@
  * commands in, replies and events out (see worker-protocol.ts); the work is
  * in {@link PlayerSession}.
  */
+import { probeDecoders } from './codec-support.ts';
 import { PlayerSession } from './player-session.ts';
 import { PlayerErrorCode } from './player-errors.ts';
 import type { PlayerCommand, PlayerEvent } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+// Which codecs connect declares: asked of WebCodecs now, while the page still sets up.
+void probeDecoders();
 let session: PlayerSession | null = null;
 
 function post(e: PlayerEvent, transfer: Transferable[] = []): void {

@@ -15,7 +15,7 @@ import {
   encodeUserControl,
   type RtmpMessage,
 } from '@rtmp-web/core';
-import { PlayerConnection, type PlayerConnectionHooks } from '../src/player-connection.ts';
+import { PlayerConnection, type PlayerConnectionHooks, type PlayerConnectionOptions } from '../src/player-connection.ts';
 import { PlayerErrorCode } from '../src/player-errors.ts';
 import type { PlayerErrorInfo } from '../src/worker-protocol.ts';
 import { answerHappily, type FakeConnection, FakeNetwork } from '../../rtmp-core/test/fake-network.ts';
@@ -114,7 +114,7 @@ function player(host: string, onPlay: (conn: FakeConnection) => void = (c) => bu
 const startOnly = (conn: FakeConnection): void => burst(conn, [streamBegin(), status('NetStream.Play.Reset'), status('NetStream.Play.Start')]);
 
 /** A PlayerConnection on a fake network (a.test plays), every hook call logged in order. */
-function setUp(src = 'rtmp://a.test/live/cam1', net = new FakeNetwork()) {
+function setUp(src = 'rtmp://a.test/live/cam1', net = new FakeNetwork(), options: Partial<PlayerConnectionOptions> = {}) {
   if (net.lookup(A) === undefined) net.host(A, 'accept', player('a'));
   const log: string[] = [];
   const infos: { hook: 'lost' | 'report' | 'failed'; info: PlayerErrorInfo }[] = [];
@@ -139,7 +139,7 @@ function setUp(src = 'rtmp://a.test/live/cam1', net = new FakeNetwork()) {
     report: err('report'),
     failed: err('failed'),
   };
-  const pc = new PlayerConnection({ src, bridge: 'ws://bridge.test/', bufferMs: () => 500, transport: net.transport }, hooks);
+  const pc = new PlayerConnection({ src, bridge: 'ws://bridge.test/', bufferMs: () => 500, transport: net.transport, ...options }, hooks);
   const connsTo = (address: string): FakeConnection[] => net.lookup(address)?.connections ?? [];
   /** Everything any hook got so far (bytes included), to compare before and after. */
   const snapshot = () => ({ log: [...log], bytesCalls });
@@ -197,6 +197,18 @@ describe('PlayerConnection: the first start', () => {
     await flush();
     expect(t.log.slice(-3)).toEqual(['media a:v66', 'data onMetaData', 'streamEnded']);
     expect(t.bytes()).toBe(a.bytesToClient);
+  });
+
+  it('declares in connect what it decodes (fourCcList, the info maps) and that it follows reconnect requests and parses ModEx (capsEx)', async () => {
+    const t = setUp('rtmp://a.test/live/cam1', new FakeNetwork(), { capabilities: { video: { avc1: 1, av01: 1, hvc1: 0 }, audio: { mp4a: 1, Opus: 1 } } });
+    t.pc.start();
+    await flush();
+    expect(t.connsTo(A)[0]!.connectCommand()!.commandObject).toMatchObject({
+      capsEx: 0x05,
+      fourCcList: ['avc1', 'av01', 'mp4a', 'Opus'],
+      videoFourCcInfoMap: { avc1: 1, av01: 1, hvc1: 0 },
+      audioFourCcInfoMap: { mp4a: 1, Opus: 1 },
+    });
   });
 
   it('media in reads of their own after Play.Start, and statuses after it, are passed on too', async () => {

@@ -172,6 +172,7 @@ export class PublishSession {
       metadata: () => this.metadata(),
       sequenceHeaders: (ms) => this.muxer.sequenceHeaders(ms),
       hasVideo: this.capture?.hasVideo === true || this.file?.media.video != null,
+      codecs: this.codecs(),
     };
     this.link = new PublisherConnection({
       connect: this.o.connect,
@@ -212,6 +213,17 @@ export class PublishSession {
       this.meter.videoSent(link.bytesSent, t.queuedAt);
       this.meter.drained(link.bytesSent - link.bufferedAmount, performance.now());
     }
+  }
+
+  /** The FourCC of each track the stream carries. */
+  private codecs(): { video: string | null; audio: string | null } {
+    const m = this.file?.media;
+    if (m !== undefined) return { video: m.video === null ? null : VideoFourCc.Avc, audio: m.audio === null ? null : AudioFourCc.Aac };
+    const c = this.capture;
+    return {
+      video: c?.hasVideo === true && this.o.video !== null ? VIDEO_FOURCC[this.o.video.codec] : null,
+      audio: c?.hasAudio === true && this.o.audio !== null ? AUDIO_FOURCC[this.o.audio.codec] : null,
+    };
   }
 
   /** The stream's onMetaData: the file's tracks as they are, or what the encoders were set to. */

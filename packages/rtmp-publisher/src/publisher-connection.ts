@@ -28,6 +28,9 @@
  * worker.
  */
 import {
+  connectCapabilityFields,
+  FourCcInfoMask,
+  peerHandles,
   RtmpConnection,
   RtmpError,
   RtmpErrorCode,
@@ -73,6 +76,8 @@ export interface PublisherMedia {
   sequenceHeaders(timestampMs: number): MuxedTag[];
   /** Whether the stream carries video: without it, a move switches at the next audio frame. */
   readonly hasVideo: boolean;
+  /** The FourCCs the stream carries (null: no such track): declared in connect (CanEncode), and checked against what a server declares it takes. */
+  readonly codecs: { readonly video: string | null; readonly audio: string | null };
 }
 
 /** An error for the page, already redacted. */
@@ -133,6 +138,9 @@ export class PublisherConnection {
 
   constructor(private readonly o: PublisherConnectionOptions) {
     this.now = o.now ?? (() => performance.now());
+    const { video, audio } = o.media.codecs;
+    const encodes = (fourCc: string | null): Record<string, number> => (fourCc === null ? {} : { [fourCc]: FourCcInfoMask.CanEncode });
+    const connectFields = connectCapabilityFields({ video: encodes(video), audio: encodes(audio) });
     this.conn = new RtmpConnection({
       url: o.connect.url,
       streamName: o.connect.streamKey,
@@ -141,6 +149,7 @@ export class PublisherConnection {
       maxAttempts: MAX_CONNECT_ATTEMPTS,
       backoff: { baseMs: 500, maxMs: 5000 },
       ...o.connection,
+      clientOptions: { ...o.connection?.clientOptions, connectFields: { ...connectFields, ...o.connection?.clientOptions?.connectFields } },
     });
     this.conn.on('ready', (r) => this.onReady(r));
     this.conn.on('lost', (l) => this.onLost(l));
@@ -232,6 +241,16 @@ export class PublisherConnection {
   private onReady(r: ConnectionReady): void {
     if (this.done) return;
     const { client } = r;
+    const refused = this.refusedCodec(client);
+    if (refused !== null) {
+      if (r.reason === 'moved') {
+        this.conn.abandonMove(client);
+        this.o.handlers.error({ code: RtmpErrorCode.CodecUnsupported, message: `the reconnect request's server ${refused}, staying`, fatal: false });
+      } else {
+        this.fail({ code: RtmpErrorCode.CodecUnsupported, message: `the server ${refused}`, fatal: true });
+      }
+      return;
+    }
     client.on('status', (st: RtmpStatus) => {
       if (!this.done && this.holds(client)) this.o.handlers.status(st.code, st.level, this.redact(st.description));
     });
@@ -245,6 +264,18 @@ export class PublisherConnection {
       (streamId) => this.onPublished(client, streamId),
       (e: unknown) => this.onPublishFailed(client, e),
     );
+  }
+
+  /** What the server declared it does not take of our codecs (Enhanced RTMP info maps in its connect `_result`), or null; a server that declares nothing takes anything. */
+  private refusedCodec(client: RtmpClient): string | null {
+    const peer = client.serverCapabilities;
+    for (const kind of ['video', 'audio'] as const) {
+      const fourCc = this.o.media.codecs[kind];
+      if (fourCc !== null && peerHandles(peer, kind, fourCc, FourCcInfoMask.CanForward | FourCcInfoMask.CanDecode) === false) {
+        return `declares that it does not take ${kind} "${fourCc}" (its ${kind}FourCcInfoMap: ${JSON.stringify(peer[kind] ?? peer.fourCcList)})`;
+      }
+    }
+    return null;
   }
 
   private onPublished(client: RtmpClient, streamId: number): void {

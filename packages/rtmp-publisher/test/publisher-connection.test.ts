@@ -36,7 +36,7 @@ const tag = (typeId: 8 | 9, timestampMs: number, keyframe = false, header = fals
 });
 
 /** A publisher connection on a fake network, with a fake media side and every event recorded. */
-function setUp(options: { hasVideo?: boolean } = {}) {
+function setUp(options: { hasVideo?: boolean; codecs?: PublisherMedia['codecs'] } = {}) {
   const net = new FakeNetwork();
   net.host('a.test:1935');
   // Every byte each transport was given, also those sent just before the client closed it (the fake server drops those).
@@ -71,6 +71,7 @@ function setUp(options: { hasVideo?: boolean } = {}) {
     metadata: () => ({ encoder: 'test', width: 640 }),
     sequenceHeaders: (ms) => [tag(9, ms, true, true), tag(8, ms, false, true)],
     hasVideo: options.hasVideo ?? true,
+    codecs: options.codecs ?? { video: 'avc1', audio: 'mp4a' },
   };
   const states: string[] = [];
   const errors: PublisherConnectionError[] = [];
@@ -198,13 +199,46 @@ describe('PublisherConnection: refusals, fatal at once', () => {
     const pc = new PublisherConnection({
       connect: { url: 'http://a.test/live', streamKey: KEY, bridge: 'ws://bridge.test/' },
       transport: net.transport,
-      media: { restart() {}, requestKeyframe() {}, metadata: () => ({}), sequenceHeaders: () => [], hasVideo: true },
+      media: { restart() {}, requestKeyframe() {}, metadata: () => ({}), sequenceHeaders: () => [], hasVideo: true, codecs: { video: 'avc1', audio: null } },
       handlers: { state() {}, status() {}, error: (e) => errors.push(e) },
     });
     pc.start();
     await flush();
     expect(errors).toMatchObject([{ code: 'URL_INVALID', fatal: true }]);
     expect(net.targets).toHaveLength(0);
+  });
+
+  it('declares in connect the codecs it sends (CanEncode); a server that declares it does not take one: CODEC_UNSUPPORTED at once, no publish', async () => {
+    const { pc, net, errors, connsTo, states } = setUp({ codecs: { video: 'av01', audio: 'Opus' } });
+    net.host('a.test:1935', 'accept', (c, cmd, streamId) => {
+      if (cmd.name !== 'connect') return answerHappily(c, cmd, streamId);
+      c.server.acceptConnect(cmd.transactionId, 5_000_000, { videoFourCcInfoMap: { avc1: 4, hvc1: 4 }, audioFourCcInfoMap: { '*': 4 } });
+    });
+    pc.start();
+    await flush();
+    const a = connsTo('a.test:1935')[0]!;
+    expect(a.connectCommand()!.commandObject).toMatchObject({ fourCcList: ['av01', 'Opus'], videoFourCcInfoMap: { av01: 2 }, audioFourCcInfoMap: { Opus: 2 } });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'CODEC_UNSUPPORTED', fatal: true });
+    expect(errors[0]!.message).toContain('"av01"');
+    expect(a.server.commandNames()).not.toContain('publish');
+    expect(states).toEqual([]);
+    expect(net.targets).toHaveLength(1);
+  });
+
+  it('publishes to a server that declares it takes the codecs, or declares nothing', async () => {
+    for (const declared of [{ videoFourCcInfoMap: { av01: 4 }, audioFourCcInfoMap: { Opus: 5 } }, {}]) {
+      const { pc, net, errors, states } = setUp({ codecs: { video: 'av01', audio: 'Opus' } });
+      net.host('a.test:1935', 'accept', (c, cmd, streamId) => {
+        if (cmd.name !== 'connect') return answerHappily(c, cmd, streamId);
+        c.server.acceptConnect(cmd.transactionId, 5_000_000, declared);
+      });
+      pc.start();
+      await flush();
+      expect(errors).toEqual([]);
+      expect(states).toEqual(['publishing']);
+      pc.stop();
+    }
   });
 
   it('connect rejected: CONNECT_REJECTED with the server code, no retry, the key redacted', async () => {

@@ -4,6 +4,7 @@
  * timeouts). It is the API the Node tests, the player worker and the
  * publisher worker use.
  */
+import { readPeerCapabilities, type PeerCapabilities } from '../session/enhanced-capabilities.ts';
 import type { AmfValue } from '../amf/amf-value.ts';
 import { RtmpError, RtmpErrorCode } from '../errors.ts';
 import { TypedEmitter } from '../events/typed-emitter.ts';
@@ -78,6 +79,11 @@ export class RtmpClient extends TypedEmitter<ClientSessionEvents> {
   /** Bytes handed to the transport, handshake included. */
   get bytesSent(): number {
     return this.session.bytesSent;
+  }
+
+  /** What the server declared in its connect `_result` properties (Enhanced RTMP codecs and capsEx); empty before connect or when it declared nothing. */
+  get serverCapabilities(): PeerCapabilities {
+    return readPeerCapabilities(this.session.connectProperties);
   }
 
   /** Opens the transport, handshakes and connects. Resolves with the connect info. */
