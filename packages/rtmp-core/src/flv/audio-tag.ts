@@ -40,11 +40,12 @@ import {
 } from './flv-constants.ts';
 import {
   type TrackInput,
+  type TrackResult,
   buildMultitrackBody,
+  parseMultitrack,
+  parseTrack,
   readFourCc,
   readModExChain,
-  readMultitrackHeader,
-  readTrackSlices,
   unknownFourCcError,
   writeFourCc,
 } from './ex-header.ts';
@@ -290,19 +291,8 @@ function parseExAudioBody(c: ByteCursor, header: ExAudioHeader, codec: AudioCode
 
 // ---------------------------------------------------------------- multitrack
 
-/** One track of an audio message: its tag, or why it cannot be used. */
-export type AudioTrackResult =
-  | { trackId: number; tag: AudioTag; error?: undefined }
-  | {
-      trackId: number;
-      tag?: undefined;
-      /**
-       * Costs this track only: CodecUnsupported (not fatal) for a FourCC we do
-       * not know (`details.fourCc`) or a legacy codec we do not support,
-       * FlvInvalid for a body cut short.
-       */
-      error: RtmpError;
-    };
+/** One track of an audio message: its tag, or the typed error that costs only this track. */
+export type AudioTrackResult = TrackResult<AudioTag>;
 
 /** An audio message as tracks: one (id 0) unless it is E-RTMP multitrack. */
 export interface AudioMessage {
@@ -328,31 +318,14 @@ export function parseAudioMessage(body: Uint8Array): AudioMessage {
   if (body.length === 0) return { tracks: [{ trackId: 0, tag: { kind: 'silence', enhanced: false } }] };
   const c = new ByteCursor(body, Code);
   const b0 = c.u8();
-  if (b0 >> 4 !== SoundFormat.ExHeader) return singleTrack(() => parseAudioTag(body));
+  if (b0 >> 4 !== SoundFormat.ExHeader) return { tracks: [parseTrack(0, () => parseAudioTag(body), RtmpErrorCode.CodecUnsupported)] };
   const header = readExAudioHeader(c, b0 & 0x0f);
-  if (header.packetType !== AudioPacketType.Multitrack) return singleTrack(() => parseExAudioSingle(c, header));
-  const mt = readMultitrackHeader(c, AudioPacketType.Multitrack);
-  const trackHeader: ExAudioHeader = { ...header, packetType: mt.packetType };
-  const tracks = readTrackSlices(c, mt).map((t): AudioTrackResult => {
-    if (!Object.hasOwn(CODEC_BY_FOURCC, t.fourCc)) return { trackId: t.trackId, error: unknownFourCcError('audio', t.fourCc, t.trackId) };
-    try {
-      return { trackId: t.trackId, tag: parseExAudioBody(new ByteCursor(t.body, Code), trackHeader, CODEC_BY_FOURCC[t.fourCc as AudioFourCc]) };
-    } catch (e) {
-      if (e instanceof RtmpError) return { trackId: t.trackId, error: e };
-      throw e;
-    }
-  });
-  return { multitrack: mt.type, tracks };
-}
-
-/** A single-track tag as track 0; CodecUnsupported becomes the track's error. */
-function singleTrack(parse: () => AudioTag): AudioMessage {
-  try {
-    return { tracks: [{ trackId: 0, tag: parse() }] };
-  } catch (e) {
-    if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) return { tracks: [{ trackId: 0, error: e }] };
-    throw e;
+  if (header.packetType !== AudioPacketType.Multitrack) {
+    return { tracks: [parseTrack(0, () => parseExAudioSingle(c, header), RtmpErrorCode.CodecUnsupported)] };
   }
+  return parseMultitrack(c, AudioPacketType.Multitrack, 'audio', (f) => Object.hasOwn(CODEC_BY_FOURCC, f), (body, fourCc, packetType) =>
+    parseExAudioBody(body, { ...header, packetType }, CODEC_BY_FOURCC[fourCc as AudioFourCc]),
+  );
 }
 
 // ---------------------------------------------------------------- builders

@@ -26,7 +26,7 @@
  * ```
  */
 import { RtmpError, RtmpErrorCode } from '../errors.ts';
-import { type ByteCursor, readU24Be, writeU24Be } from '../bytes/byte-cursor.ts';
+import { ByteCursor, readU24Be, writeU24Be } from '../bytes/byte-cursor.ts';
 import { AvMultitrackType, PacketModExType, fourCcToString } from './flv-constants.ts';
 
 /** The ModEx value of both AudioPacketType and VideoPacketType. */
@@ -212,4 +212,56 @@ export function unknownFourCcError(kind: 'audio' | 'video', fourCc: string, trac
     `E-RTMP ${kind} FourCC "${printable}"${trackId === undefined ? '' : ` (track ${trackId})`} is not supported`,
     { fatal: false, details: trackId === undefined ? { fourCc: printable } : { fourCc: printable, trackId } },
   );
+}
+
+/**
+ * One track of a message: its tag, or the typed error that costs only this
+ * track: CodecUnsupported (not fatal) for a FourCC the tag layer does not
+ * know (`details.fourCc`) or a legacy codec it does not support, FlvInvalid
+ * for a body cut short or a reserved value inside it.
+ */
+export type TrackResult<T> =
+  | { trackId: number; tag: T; error?: undefined }
+  | { trackId: number; tag?: undefined; error: RtmpError };
+
+/**
+ * Parses one track with `parse`; an RtmpError (only one with code `only`,
+ * when given) becomes the track's error instead of failing the message.
+ */
+export function parseTrack<T>(trackId: number, parse: () => T, only?: RtmpErrorCode): TrackResult<T> {
+  try {
+    return { trackId, tag: parse() };
+  } catch (e) {
+    if (e instanceof RtmpError && (only === undefined || e.code === only)) return { trackId, error: e };
+    throw e;
+  }
+}
+
+/**
+ * Reads the multitrack header after a Multitrack packet type and parses each
+ * track's body with `parseBody` (a cursor over that body alone). A FourCC
+ * `known` refuses, or a body `parseBody` finds bad, becomes that track's
+ * error; the other tracks still parse. `checkHeader` sees the tracks' packet
+ * type first, for what the whole message shares (the video frame type).
+ *
+ * @throws RtmpError FlvInvalid as {@link readMultitrackHeader} and
+ *   {@link readTrackSlices}, and whatever `checkHeader` throws.
+ */
+export function parseMultitrack<T>(
+  c: ByteCursor,
+  multitrack: number,
+  kind: 'audio' | 'video',
+  known: (fourCc: string) => boolean,
+  parseBody: (body: ByteCursor, fourCc: string, packetType: number) => T,
+  checkHeader: (packetType: number) => void = () => {},
+): { multitrack: AvMultitrackType; tracks: TrackResult<T>[] } {
+  const mt = readMultitrackHeader(c, multitrack);
+  checkHeader(mt.packetType);
+  const tracks = readTrackSlices(c, mt).map((t) =>
+    parseTrack(t.trackId, () => {
+      if (!known(t.fourCc)) throw unknownFourCcError(kind, t.fourCc, t.trackId);
+      return parseBody(new ByteCursor(t.body, RtmpErrorCode.FlvInvalid), t.fourCc, mt.packetType);
+    }),
+  );
+  return { multitrack: mt.type, tracks };
 }

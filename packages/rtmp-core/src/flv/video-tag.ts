@@ -37,11 +37,12 @@ import {
 } from './flv-constants.ts';
 import {
   type TrackInput,
+  type TrackResult,
   buildMultitrackBody,
+  parseMultitrack,
+  parseTrack,
   readFourCc,
   readModExChain,
-  readMultitrackHeader,
-  readTrackSlices,
   unknownFourCcError,
   writeFourCc,
 } from './ex-header.ts';
@@ -272,18 +273,8 @@ function parseExVideoBody(c: ByteCursor, header: ExVideoHeader, codec: VideoFour
 
 // ---------------------------------------------------------------- multitrack
 
-/** One track of a video message: its tag, or why it cannot be used. */
-export type VideoTrackResult =
-  | { trackId: number; tag: VideoTag; error?: undefined }
-  | {
-      trackId: number;
-      tag?: undefined;
-      /**
-       * Costs this track only: CodecUnsupported (not fatal) for a FourCC we do
-       * not know (`details.fourCc`), FlvInvalid for a body cut short.
-       */
-      error: RtmpError;
-    };
+/** One track of a video message: its tag, or the typed error that costs only this track. */
+export type VideoTrackResult = TrackResult<VideoTag>;
 
 /** A video message as tracks: one (id 0) unless it is E-RTMP multitrack. */
 export interface VideoMessage {
@@ -308,33 +299,21 @@ export function parseVideoMessage(body: Uint8Array): VideoMessage {
   const c = new ByteCursor(body, Code);
   if (body.length === 0) throw new RtmpError(Code, 'empty video tag');
   const b0 = c.u8();
-  if ((b0 & VIDEO_EX_HEADER_FLAG) === 0) return singleTrack(() => parseLegacyVideo(c, b0));
+  if ((b0 & VIDEO_EX_HEADER_FLAG) === 0) return { tracks: [parseTrack(0, () => parseLegacyVideo(c, b0), RtmpErrorCode.CodecUnsupported)] };
   const header = readExVideoHeader(c, b0);
   if ('kind' in header) return { tracks: [{ trackId: 0, tag: header }] };
-  if (header.packetType !== VideoPacketType.Multitrack) return singleTrack(() => parseExVideoSingle(c, header));
-  const mt = readMultitrackHeader(c, VideoPacketType.Multitrack);
-  if (mt.packetType !== VideoPacketType.Metadata) checkFrameType(header.frameType);
-  const trackHeader: ExVideoHeader = { ...header, packetType: mt.packetType };
-  const tracks = readTrackSlices(c, mt).map((t): VideoTrackResult => {
-    if (!VIDEO_FOURCCS.has(t.fourCc)) return { trackId: t.trackId, error: unknownFourCcError('video', t.fourCc, t.trackId) };
-    try {
-      return { trackId: t.trackId, tag: parseExVideoBody(new ByteCursor(t.body, Code), trackHeader, t.fourCc as VideoFourCc) };
-    } catch (e) {
-      if (e instanceof RtmpError) return { trackId: t.trackId, error: e };
-      throw e;
-    }
-  });
-  return { multitrack: mt.type, tracks };
-}
-
-/** A single-track tag as track 0; CodecUnsupported becomes the track's error. */
-function singleTrack(parse: () => VideoTag): VideoMessage {
-  try {
-    return { tracks: [{ trackId: 0, tag: parse() }] };
-  } catch (e) {
-    if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) return { tracks: [{ trackId: 0, error: e }] };
-    throw e;
+  if (header.packetType !== VideoPacketType.Multitrack) {
+    return { tracks: [parseTrack(0, () => parseExVideoSingle(c, header), RtmpErrorCode.CodecUnsupported)] };
   }
+  return parseMultitrack(
+    c,
+    VideoPacketType.Multitrack,
+    'video',
+    (f) => VIDEO_FOURCCS.has(f),
+    (body, fourCc, packetType) => parseExVideoBody(body, { ...header, packetType }, fourCc as VideoFourCc),
+    // One frame type for all tracks, ignored for Metadata.
+    (packetType) => packetType !== VideoPacketType.Metadata && checkFrameType(header.frameType),
+  );
 }
 
 // ---------------------------------------------------------------- builders

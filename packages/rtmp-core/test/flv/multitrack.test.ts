@@ -120,38 +120,28 @@ describe('video multitrack', () => {
   });
 
   it('builds each layout byte for byte and parses it back', () => {
-    const frame = (b: string) => h(b);
-    const many = buildExVideoMultitrackTag({
-      type: AvMultitrackType.ManyTracks,
-      packetType: VideoPacketType.CodedFramesX,
-      frameType: VideoFrameType.Key,
-      tracks: [
-        { trackId: 0, fourCc: 'avc1', body: frame('000000026588') },
-        { trackId: 1, fourCc: 'avc1', body: frame('0000000165') },
-      ],
-    });
-    expect(bytesToHex(many)).toBe('96' + '13' + '61766331' + '00' + '000006' + '000000026588' + '01' + '000005' + '0000000165');
-    const perCodec = buildExVideoMultitrackTag({
-      type: AvMultitrackType.ManyTracksManyCodecs,
-      packetType: VideoPacketType.CodedFrames,
-      frameType: VideoFrameType.Key,
-      tracks: [
-        { trackId: 0, fourCc: 'av01', body: frame('1200') },
-        { trackId: 1, fourCc: 'vp09', body: frame('824983') },
-      ],
-    });
-    expect(bytesToHex(perCodec)).toBe('96' + '21' + AV01 + '00' + '000002' + '1200' + VP09 + '01' + '000003' + '824983');
-    const one = buildExVideoMultitrackTag({
-      type: AvMultitrackType.OneTrack,
-      packetType: VideoPacketType.CodedFrames,
-      frameType: VideoFrameType.Inter,
-      tracks: [{ trackId: 2, fourCc: 'hvc1', body: frame('000021000000022601') }],
-    });
-    expect(bytesToHex(one)).toBe('a6' + '01' + HVC1 + '02' + '000021' + '000000022601');
-    expect(summary(parseVideoMessage(perCodec))).toEqual([
-      [0, 'frame', 'av01'],
-      [1, 'frame', 'vp09'],
-    ]);
+    // [type, packet type, frame type, tracks as [id, FourCC, body hex], the tag's hex]
+    const cases: [AvMultitrackType, VideoPacketType, VideoFrameType, [number, string, string][], string][] = [
+      [AvMultitrackType.ManyTracks, VideoPacketType.CodedFramesX, VideoFrameType.Key,
+        [[0, 'avc1', '000000026588'], [1, 'avc1', '0000000165']],
+        '96' + '13' + '61766331' + '00' + '000006' + '000000026588' + '01' + '000005' + '0000000165'],
+      [AvMultitrackType.ManyTracksManyCodecs, VideoPacketType.CodedFrames, VideoFrameType.Key,
+        [[0, 'av01', '1200'], [1, 'vp09', '824983']],
+        '96' + '21' + AV01 + '00' + '000002' + '1200' + VP09 + '01' + '000003' + '824983'],
+      [AvMultitrackType.OneTrack, VideoPacketType.CodedFrames, VideoFrameType.Inter,
+        [[2, 'hvc1', '000021000000022601']],
+        'a6' + '01' + HVC1 + '02' + '000021' + '000000022601'],
+    ];
+    for (const [type, packetType, frameType, tracks, hex] of cases) {
+      const tag = buildExVideoMultitrackTag({
+        type,
+        packetType,
+        frameType,
+        tracks: tracks.map(([trackId, fourCc, body]) => ({ trackId, fourCc, body: h(body) })),
+      });
+      expect(bytesToHex(tag)).toBe(hex);
+      expect(summary(parseVideoMessage(tag))).toEqual(tracks.map(([id, fourCc]) => [id, 'frame', fourCc]));
+    }
   });
 
   it('builders name what is wrong', () => {
