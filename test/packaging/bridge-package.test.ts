@@ -150,9 +150,11 @@ describe('@rtmp-web/bridge, packed and installed outside the repository', () => 
     expect(readdirSync(join(app, 'node_modules/.bin'))).toContain('rtmp-bridge');
   });
 
-  it('npx rtmp-bridge runs the installed bin: --help, and token', async () => {
-    const help = await run('npx', ['--offline', 'rtmp-bridge', '--help'], { cwd: app, timeout: 30_000 });
-    expect(help.stdout).toMatch(/^Usage:\n {2}rtmp-bridge /);
+  it('npx rtmp-bridge (and npx @rtmp-web/bridge, its one bin) runs the installed bin: --help, and token', async () => {
+    for (const name of ['rtmp-bridge', manifest.name]) {
+      const help = await run('npx', ['--offline', name, '--help'], { cwd: app, timeout: 30_000 });
+      expect(help.stdout, name).toMatch(/^Usage:\n {2}rtmp-bridge /);
+    }
     const token = await run('npx', ['--offline', 'rtmp-bridge', 'token', '--secret', 'a sixteen+ byte secret', '--ttl', '60'], { cwd: app, timeout: 30_000 });
     expect(token.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+$/);
   }, 60_000);
