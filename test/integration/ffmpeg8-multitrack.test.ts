@@ -107,7 +107,7 @@ describe("FFmpeg 8.1's listen-mode RTMP server", () => {
       await reader.ready;
       await waitForListening(port, 8000);
       const pub = ffmpeg8Publish(url, { video: 'libvpx-vp9', audio: 'libopus', seconds: SECONDS });
-      const written = await pub.result;
+      const written = await pub.result.finally(() => pub.stop());
       const { streams } = await reader.result;
       const video = streams.find((s) => s.type === 'video');
       const audio = streams.find((s) => s.type === 'audio');
