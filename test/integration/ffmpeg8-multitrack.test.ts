@@ -4,7 +4,9 @@
  * server (no relay passes multitrack intact). The core reads both audio
  * tracks with parseAudioMessage, and FFmpeg 8.1 itself, as a second player,
  * sees the same three streams. Then FFmpeg 8.1's listen-mode RTMP server
- * takes a publisher (FFmpeg 8.1 too) and decodes what it sends.
+ * takes a publisher, FFmpeg 8.1 itself and then the core's RtmpClient (an
+ * FFmpeg-made AV1 + two-Opus FLV, E-RTMP and multitrack through our chunk
+ * writer), and decodes what each sends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,9 +17,11 @@ import {
   parseVideoMessage,
 } from '@rtmp-web/core';
 import { NodeTcpTransport } from '@rtmp-web/transport/node';
-import { ffmpeg8Publish, ffmpeg8Read, startFfmpeg8MultitrackServer } from '../peers/ffmpeg8.ts';
+import { join } from 'node:path';
+import { ffmpeg8Publish, ffmpeg8Read, ffmpeg8TempDir, ffmpeg8WriteFlv, startFfmpeg8MultitrackServer } from '../peers/ffmpeg8.ts';
 import type { FlvRtmpServerPeer } from '../peers/flv-rtmp-server.ts';
 import { freePort, waitForListening } from '../peers/free-port.ts';
+import { publishPaced, readFlvTags } from './flv-publish.ts';
 
 const SECONDS = 2;
 
@@ -117,6 +121,48 @@ describe("FFmpeg 8.1's listen-mode RTMP server", () => {
       console.log(`listen mode: published ${written.packets.join('/')}, FFmpeg decoded video ${video?.frames}, audio ${audio?.frames}`);
     } finally {
       await reader.stop();
+    }
+  }, 30_000);
+});
+
+describe("FFmpeg 8.1's listen-mode RTMP server takes the core's publish", () => {
+  it('of AV1 with two Opus tracks (E-RTMP video, multitrack audio) and decodes every frame', async () => {
+    const tmp = ffmpeg8TempDir();
+    const port = await freePort();
+    const reader = ffmpeg8Read(`rtmp://127.0.0.1:${port}/live/core`, { seconds: SECONDS + 3, listen: true, openTimeoutMs: 8000 });
+    try {
+      const path = join(tmp.dir, 'av1-2opus.flv');
+      const written = await ffmpeg8WriteFlv(path, { video: 'libsvtav1', audio: 'libopus', seconds: SECONDS, tones: [440, 660] });
+      const tags = readFlvTags(path);
+      await reader.ready;
+      await waitForListening(port, 8000);
+      const c = new RtmpClient({
+        url: `rtmp://127.0.0.1:${port}/live`,
+        streamName: 'core',
+        transport: new NodeTcpTransport({ host: '127.0.0.1', port }),
+        timeoutMs: 10_000,
+      });
+      try {
+        await c.connect();
+        const streamId = await c.publish();
+        await publishPaced(c, streamId, tags, 1, { stop: false });
+        // Let the last chunks reach FFmpeg before the socket closes.
+        await new Promise((r) => setTimeout(r, 300));
+      } finally {
+        c.close();
+      }
+      const { streams } = await reader.result;
+      expect(streams.map((s) => [s.type, s.codec, s.decodeErrors])).toEqual([
+        ['video', 'av1', 0],
+        ['audio', 'opus', 0],
+        ['audio', 'opus', 0],
+      ]);
+      expect([streams[0]!.width, streams[0]!.height]).toEqual([320, 240]);
+      expect(streams.map((s) => s.frames)).toEqual(written.packets);
+      console.log(`core → FFmpeg 8.1 listen: wrote ${written.packets.join('/')}, FFmpeg decoded ${streams.map((s) => s.frames).join('/')}`);
+    } finally {
+      await reader.stop();
+      tmp.remove();
     }
   }, 30_000);
 });
