@@ -80,7 +80,7 @@ export const RtmpErrorCode = {
   AacConfigInvalid: 'AAC_CONFIG_INVALID',
   /** Another codec configuration (hvcC, av1C, vpcC, Opus ID header, FLAC STREAMINFO) that is malformed. */
   CodecConfigInvalid: 'CODEC_CONFIG_INVALID',
-  /** A codec we recognise but do not support (ADPCM, device-specific sound...). */
+  /** A codec we do not support: ADPCM, device-specific sound…, or an E-RTMP FourCC we do not know (`details.fourCc`, and `details.trackId` in a multitrack message, where it costs only that track). Not fatal. */
   CodecUnsupported: 'CODEC_UNSUPPORTED',
   /** An audio packet our own decoders (Nellymoser, Speex) cannot decode: truncated, reserved mode bits, indices out of range. Costs that packet. */
   AudioPacketInvalid: 'AUDIO_PACKET_INVALID',
