@@ -29,7 +29,7 @@ import { delimiter, join } from 'node:path';
  * 8.1 instead, not this one).
  */
 const FFMPEG_ENCODERS = [
-  'libx264', 'libx265', 'libaom-av1', 'libvpx-vp9', 'rawvideo',
+  'libx264', 'flv', 'libx265', 'libaom-av1', 'libvpx-vp9', 'rawvideo',
   'aac', 'libmp3lame', 'libopus', 'libspeex', 'nellymoser', 'adpcm_swf',
   'pcm_alaw', 'pcm_mulaw', 'pcm_s16le', 'flac', 'ac3', 'eac3',
 ];

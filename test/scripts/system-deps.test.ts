@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/system-deps.mjs');
-const ENCODERS = ['libx264', 'libx265', 'libaom-av1', 'libvpx-vp9', 'rawvideo', 'aac', 'libmp3lame', 'libopus', 'libspeex', 'nellymoser', 'adpcm_swf', 'pcm_alaw', 'pcm_mulaw', 'pcm_s16le', 'flac', 'ac3', 'eac3'];
+const ENCODERS = ['libx264', 'flv', 'libx265', 'libaom-av1', 'libvpx-vp9', 'rawvideo', 'aac', 'libmp3lame', 'libopus', 'libspeex', 'nellymoser', 'adpcm_swf', 'pcm_alaw', 'pcm_mulaw', 'pcm_s16le', 'flac', 'ac3', 'eac3'];
 const DECODERS = ['libspeex', 'nellymoser', 'h264', 'aac'];
 const FILTERS = ['testsrc2', 'sine', 'color'];
 

@@ -79,6 +79,10 @@ export class AudioPipeline {
   private pendingConfig: AudioDecoderConfigLike | null = null;
   private supported = new Map<string, boolean>();
   private reported = new Set<string>();
+  /** The last tag was refused as CODEC_UNSUPPORTED by the parser. */
+  private unparsable = false;
+  /** The current configuration's codec is one this browser cannot decode. */
+  private unsupportedCodec = false;
   private capture: PendingCapture | null = null;
   private epoch = 0;
   private unacknowledgedMs = 0;
@@ -94,6 +98,15 @@ export class AudioPipeline {
   chunkMs = 0;
 
   constructor(private readonly hooks: AudioPipelineHooks) {}
+
+  /**
+   * True while the stream's audio cannot be played here: a codec this
+   * browser cannot decode, or tags no parser takes (an unknown codec). Its
+   * frames are then dropped unread, and the player plays the video alone.
+   */
+  get undecodable(): boolean {
+    return this.unparsable || this.unsupportedCodec;
+  }
 
   /** True once an audio output is attached. */
   get hasOutput(): boolean {
@@ -128,11 +141,13 @@ export class AudioPipeline {
       tag = parseAudioTag(payload);
       config = audioDecoderConfigFromTag(tag);
     } catch (e) {
+      if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) this.unparsable = true;
       this.reportOnce(e instanceof RtmpError ? e.code + e.message : String(e), e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
       return;
     }
+    this.unparsable = false;
     if (config !== undefined && !sameConfig(config, this.pendingConfig ?? this.current)) this.configure(config);
-    if (tag.kind !== 'frame') return;
+    if (tag.kind !== 'frame' || this.unsupportedCodec) return;
     this.newestMs = Number.isFinite(this.newestMs) ? Math.max(this.newestMs, ts) : ts;
     if (this.software !== null) return this.decodeSoftware(this.software, tag.data, ts);
     const d = this.decoder;
@@ -231,6 +246,7 @@ export class AudioPipeline {
     this.closeDecoder();
     this.current = null;
     this.pendingConfig = null;
+    this.unsupportedCodec = false;
     if (isSoftwareAudioCodec(config.codec)) return this.buildSoftware(config);
     const known = this.supported.get(config.codec);
     if (known === false) return this.unsupported(config);
@@ -255,6 +271,8 @@ export class AudioPipeline {
 
   private unsupported(config: AudioDecoderConfigLike): void {
     this.current = config;
+    this.unsupportedCodec = true;
+    this.newestMs = NaN;
     this.reportOnce(
       `unsupported ${config.codec}`,
       new RtmpError(RtmpErrorCode.CodecUnsupported, `this browser cannot decode audio ${config.codec}`, {

@@ -349,7 +349,9 @@ export class PlayerSession {
       // A new timeline (a republish, a server-side restart of timestamps): start over from the next keyframe.
       this.flushMedia();
     }
-    this.playhead.arrived(typeId, ts, now, this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS);
+    // A track this browser cannot play (reported once by its pipeline) neither sets the live edge nor holds the other back.
+    const playable = typeId === 9 ? !this.video.undecodable : !this.audio.undecodable;
+    if (playable) this.playhead.arrived(typeId, ts, now, this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS);
     this.waitingFor = null;
     this.mediaFlowing = true;
     this.lastMediaAt = now;

@@ -110,8 +110,9 @@ export class Playhead {
    * no closer to live than the media that arrives last.
    */
   edgeOffset(): number {
-    const v = this.videoEdge.offset();
-    const a = this.audio.hasOutput ? this.audioEdge.offset() : NaN;
+    // A track that cannot be played (a codec this browser lacks) holds nothing back.
+    const v = this.video.undecodable ? NaN : this.videoEdge.offset();
+    const a = this.audio.hasOutput && !this.audio.undecodable ? this.audioEdge.offset() : NaN;
     if (Number.isNaN(v)) return a;
     return Number.isNaN(a) ? v : Math.max(v, a);
   }

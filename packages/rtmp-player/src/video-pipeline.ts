@@ -89,6 +89,9 @@ export class VideoPipeline {
   private needKeyframe = true;
   private checking = false;
   private supported = new Map<string, HwMode | null>();
+  /** The last tag was refused as CODEC_UNSUPPORTED by the parser. */
+  private unparsable = false;
+  private readonly reported = new Set<string>();
   private newestTs = NaN;
   private readonly ctx: OffscreenCanvasRenderingContext2D | null;
   private drawnAny = false;
@@ -108,6 +111,18 @@ export class VideoPipeline {
     private readonly hooks: VideoPipelineHooks,
   ) {
     this.ctx = canvas.getContext('2d', { alpha: false });
+  }
+
+  /**
+   * True while the stream's video cannot be shown here: a codec this
+   * browser cannot decode (once isConfigSupported said so), or tags no
+   * parser takes (H.263, an unknown FourCC). Its frames are then dropped
+   * unread and {@link newestMs} is NaN, so the player plays the audio alone.
+   */
+  get undecodable(): boolean {
+    if (this.unparsable) return true;
+    const c = this.lastConfig();
+    return c !== null && this.supported.get(c.codec) === null;
   }
 
   /** The newest media timestamp queued, ms. */
@@ -146,9 +161,17 @@ export class VideoPipeline {
     try {
       tag = parseVideoTag(payload);
     } catch (e) {
+      if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) {
+        // Every frame of such a stream fails alike: say it once per codec, not 30 times a second.
+        this.unparsable = true;
+        this.newestTs = NaN;
+        if (this.reported.has(e.message)) return;
+        this.reported.add(e.message);
+      }
       this.hooks.error(e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
       return;
     }
+    this.unparsable = false;
     if (tag.kind === 'sequence-start') {
       let config: VideoDecoderConfigLike;
       try {
@@ -162,6 +185,10 @@ export class VideoPipeline {
       return;
     }
     if (tag.kind !== 'frame') return;
+    if (this.undecodable) {
+      this.framesSkipped++;
+      return;
+    }
     const data = tag.data.slice(); // the payload is only valid during the callback
     const pts = ts + tag.compositionTimeMs;
     this.queue.push({ kind: 'sample', dts: ts, pts, key: tag.keyframe, data });
@@ -362,6 +389,13 @@ export class VideoPipeline {
       void this.check(config).then((mode) => {
         this.checking = false;
         this.supported.set(config.codec, mode);
+        if (mode === null && this.lastConfig()?.codec === config.codec) {
+          // Nothing queued behind it can be shown: drop it, and say there is no video.
+          this.framesSkipped += this.queue.filter((q) => q.kind === 'sample').length;
+          this.queue = this.queue.filter((q) => q.kind === 'config');
+          this.queuedBytes = 0;
+          this.newestTs = NaN;
+        }
         if (mode === null) {
           this.hooks.error(
             new RtmpError(RtmpErrorCode.CodecUnsupported, `this browser cannot decode video ${config.codec}`, {

@@ -158,6 +158,26 @@ describe('VideoPipeline', () => {
     expect(p.framesSkipped).toBe(3);
   });
 
+  it('a codec no mode supports makes the track undecodable: no newest media (the player plays the audio alone), later frames dropped unread', async () => {
+    FakeDecoder.supported = () => false;
+    const { p } = pipeline();
+    p.push(seq(), 0);
+    expect(p.undecodable).toBe(false); // not known yet
+    await feed(p, [true, false]);
+    expect(p.undecodable).toBe(true);
+    expect(Number.isNaN(p.newestMs)).toBe(true);
+    p.push(frame(false), 100);
+    expect(Number.isNaN(p.newestMs)).toBe(true);
+  });
+
+  it('tags no parser takes (Sorenson H.263): one CODEC_UNSUPPORTED for the stream, not one per frame, and the track is undecodable', () => {
+    const { p, errors } = pipeline();
+    for (let i = 0; i < 30; i++) p.push(Uint8Array.of(0x12, 0, 0, 0), i * 33); // key frame, codec id 2
+    expect(errors.map((e) => [e.code, e.fatal])).toEqual([['CODEC_UNSUPPORTED', false]]);
+    expect(p.undecodable).toBe(true);
+    expect(Number.isNaN(p.newestMs)).toBe(true);
+  });
+
   it('a new sequence header (new resolution) reconfigures; the same one again does not', async () => {
     const { p } = pipeline();
     p.push(seq(), 0);
