@@ -16,6 +16,7 @@
  * | `peers-http-status` | `{ status }` | `{ id, port }`: answers every request with that status |
  * | `peers-stop` | `{ id }` | `true` |
  * | `peers-log` | `{ id }` | the peer's log text, if it has one |
+ * | `peers-ffmpeg8-*` | FFmpeg 8.1 (node-av) publish, read, listen, multitrack server | see ffmpeg8-peers.ts |
  * | `page-screenshot` | `{ x, y, width, height }` (CSS px) | a PNG of that part of the page as the browser composited it, base64 |
  */
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,7 @@ import net from 'node:net';
 import { RtmpServerHandshake } from '@rtmp-web/core';
 import { createBridge } from '../../bridge/src/index.ts';
 import { ffmpegPublish, ffprobe, makeTestSource, spawnFfmpeg, type TestSourceOptions } from './ffmpeg.ts';
+import { ffmpeg8Commands } from './ffmpeg8-peers.ts';
 import { startNginxRtmp } from './nginx-rtmp.ts';
 import { startNodeMediaServer } from './node-media-server.ts';
 import { publisherCommands } from './publisher-peers.ts';
@@ -57,6 +59,8 @@ const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
   ...playerCommands(keep),
   // Both elements' reconnect-request tests: a proxy that injects NetConnection.Connect.ReconnectRequest (see reconnect-proxy.ts).
   ...reconnectProxyCommands(keep),
+  // Enhanced RTMP v2: FFmpeg 8.1 through node-av, in child processes (see ffmpeg8-peers.ts).
+  ...ffmpeg8Commands(keep),
 
   async 'peers-start-server'(p) {
     const kind = p?.kind;
