@@ -11,12 +11,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AudioDecoderConfigLike,
+  AvMultitrackType,
+  type FlvTagInput,
   RtmpClient,
+  VideoFrameType,
+  VideoPacketType,
   audioDecoderConfigFromTag,
+  buildExVideoMultitrackTag,
+  buildFlvFile,
   parseAudioMessage,
   parseVideoMessage,
+  parseVideoTag,
 } from '@rtmp-web/core';
 import { NodeTcpTransport } from '@rtmp-web/transport/node';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ffmpeg8Publish, ffmpeg8Read, ffmpeg8TempDir, ffmpeg8WriteFlv, startFfmpeg8MultitrackServer } from '../peers/ffmpeg8.ts';
 import type { FlvRtmpServerPeer } from '../peers/flv-rtmp-server.ts';
@@ -162,6 +170,68 @@ describe("FFmpeg 8.1's listen-mode RTMP server takes the core's publish", () => 
       console.log(`core → FFmpeg 8.1 listen: wrote ${written.packets.join('/')}, FFmpeg decoded ${streams.map((s) => s.frames).join('/')}`);
     } finally {
       await reader.stop();
+      tmp.remove();
+    }
+  }, 30_000);
+});
+
+describe('FFmpeg 8.1 demuxes the multitrack video the core builds (renditions)', () => {
+  it('two H.264 renditions: sequence starts one track a message, frames as ManyTracks and ManyTracksManyCodecs', async () => {
+    const tmp = ffmpeg8TempDir();
+    try {
+      // Two renditions of the same source, same frame timing: 320x240 (track 0) and 160x120 (track 1).
+      const sizes = [
+        [320, 240],
+        [160, 120],
+      ] as const;
+      const renditions = [];
+      for (const [width, height] of sizes) {
+        const path = join(tmp.dir, `r${width}.flv`);
+        await ffmpeg8WriteFlv(path, { video: 'libx264', audio: 'aac', seconds: SECONDS, width, height });
+        renditions.push(readFlvTags(path));
+      }
+      const [main, small] = renditions as [ReturnType<typeof readFlvTags>, ReturnType<typeof readFlvTags>];
+      const smallVideo = small.filter((t) => t.tagType === 9);
+      const out: FlvTagInput[] = [];
+      let frames = 0;
+      let vi = 0;
+      for (const t of main) {
+        if (t.tagType !== 9) {
+          out.push(t);
+          continue;
+        }
+        const a = parseVideoTag(t.data);
+        const b = parseVideoTag(smallVideo[vi++]!.data);
+        if (a.kind === 'sequence-start' && b.kind === 'sequence-start') {
+          // Track 0 the legacy way, track 1 as OneTrack: FFmpeg 8.1 reads a
+          // ManyTracks SequenceStart's whole remaining tag as track 0's extradata.
+          out.push(t);
+          const tracks = [{ trackId: 1, fourCc: 'avc1', body: b.config }];
+          out.push({ ...t, data: buildExVideoMultitrackTag({ type: AvMultitrackType.OneTrack, packetType: VideoPacketType.SequenceStart, frameType: VideoFrameType.Key, tracks }) });
+        } else if (a.kind === 'frame' && b.kind === 'frame') {
+          frames++;
+          // Alternate the layouts: ManyTracks (one FourCC) and ManyTracksManyCodecs (a FourCC each).
+          const type = frames % 2 === 0 ? AvMultitrackType.ManyTracks : AvMultitrackType.ManyTracksManyCodecs;
+          const tracks = [a, b].map((f, trackId) => ({ trackId, fourCc: 'avc1', body: f.data }));
+          const frameType = a.keyframe ? VideoFrameType.Key : VideoFrameType.Inter;
+          out.push({ ...t, data: buildExVideoMultitrackTag({ type, packetType: VideoPacketType.CodedFramesX, frameType, tracks }) });
+        }
+      }
+      const path = join(tmp.dir, 'renditions.flv');
+      writeFileSync(path, buildFlvFile({ hasAudio: true, hasVideo: true }, out));
+      const { streams } = await ffmpeg8Read(path, { seconds: 10 }).result;
+      expect(streams.map((s) => [s.type, s.codec, s.width, s.height, s.frames, s.decodeErrors])).toEqual([
+        ['video', 'h264', 320, 240, frames, 0],
+        ['video', 'h264', 160, 120, frames, 0],
+        ['audio', 'aac', 0, 0, expect.any(Number), 0],
+      ]);
+      // And the core reads the frames back as the two tracks it built.
+      const perTrack = [0, 0];
+      for (const t of out.filter((t) => t.tagType === 9)) {
+        for (const x of parseVideoMessage(t.data).tracks) if (x.tag?.kind === 'frame') perTrack[x.trackId]!++;
+      }
+      expect(perTrack).toEqual([frames, frames]);
+    } finally {
       tmp.remove();
     }
   }, 30_000);
