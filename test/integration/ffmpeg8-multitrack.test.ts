@@ -203,8 +203,10 @@ describe('FFmpeg 8.1 demuxes the multitrack video the core builds (renditions)',
         const a = parseVideoTag(t.data);
         const b = parseVideoTag(smallVideo[vi++]!.data);
         if (a.kind === 'sequence-start' && b.kind === 'sequence-start') {
-          // Track 0 the legacy way, track 1 as OneTrack: FFmpeg 8.1 reads a
-          // ManyTracks SequenceStart's whole remaining tag as track 0's extradata.
+          // Track 0 the legacy way, track 1 as OneTrack: FFmpeg 8.1's flvdec
+          // takes a multitrack SequenceStart's first track and then leaves the
+          // tag ("goto leave", not next_track), reading the second track's
+          // bytes as the next tag's PreviousTagSize (a "Packet mismatch").
           out.push(t);
           const tracks = [{ trackId: 1, fourCc: 'avc1', body: b.config }];
           out.push({ ...t, data: buildExVideoMultitrackTag({ type: AvMultitrackType.OneTrack, packetType: VideoPacketType.SequenceStart, frameType: VideoFrameType.Key, tracks }) });
