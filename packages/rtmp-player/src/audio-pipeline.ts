@@ -33,6 +33,8 @@ import {
   audioDecoderConfigFromTag,
   parseAudioTag,
   type AudioDecoderConfigLike,
+  type AudioTag,
+  type AudioTrackResult,
   type PcmDecoder,
 } from '@rtmp-web/core';
 import { createSoftwareAudioDecoder, isSoftwareAudioCodec } from './software-audio-decoders.ts';
@@ -135,16 +137,38 @@ export class AudioPipeline {
 
   /** Takes one audio message (RTMP timestamp `ts`). The payload is read now, not kept. */
   push(payload: Uint8Array, ts: number): void {
-    let tag;
-    let config: AudioDecoderConfigLike | undefined;
+    let tag: AudioTag;
     try {
       tag = parseAudioTag(payload);
-      config = audioDecoderConfigFromTag(tag);
     } catch (e) {
-      if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) this.unparsable = true;
-      this.reportOnce(e instanceof RtmpError ? e.code + e.message : String(e), e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+      this.refuse(e);
       return;
     }
+    this.pushTag(tag, ts);
+  }
+
+  /** Takes one track's entry of a parsed message (the track that plays, see track-selector.ts). Its data is read now, not kept. */
+  pushTrack(entry: AudioTrackResult, ts: number): void {
+    if (entry.tag === undefined) this.refuse(entry.error);
+    else this.pushTag(entry.tag, ts);
+  }
+
+  /** A tag the parser (or the configuration reader) refused: reported once; a codec it does not take makes the track undecodable. */
+  private refuse(e: unknown): void {
+    if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) this.unparsable = true;
+    this.reportOnce(e instanceof RtmpError ? e.code + e.message : String(e), e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+  }
+
+  private pushTag(tag: AudioTag, messageTs: number): void {
+    let config: AudioDecoderConfigLike | undefined;
+    try {
+      config = audioDecoderConfigFromTag(tag);
+    } catch (e) {
+      this.refuse(e);
+      return;
+    }
+    // ModEx's nanosecond offset refines the message's millisecond timestamp.
+    const ts = messageTs + ('timestampOffsetNs' in tag ? (tag.timestampOffsetNs ?? 0) / 1e6 : 0);
     this.unparsable = false;
     if (config !== undefined && !sameConfig(config, this.pendingConfig ?? this.current)) this.configure(config);
     if (tag.kind !== 'frame' || this.unsupportedCodec) return;

@@ -29,13 +29,24 @@
  * (timeline breaks, stalls, metadata) and the presentation loop; the
  * connection is {@link PlayerConnection}'s, the decoding the pipelines'.
  */
-import { RtmpError, parseRtmpUrl, readOnMetaData, type RtmpStatus } from '@rtmp-web/core';
+import {
+  RtmpError,
+  RtmpErrorCode,
+  parseAudioMessage,
+  parseRtmpUrl,
+  parseVideoMessage,
+  readOnMetaData,
+  type AudioTrackResult,
+  type RtmpStatus,
+  type VideoTrackResult,
+} from '@rtmp-web/core';
 import { AudioPipeline } from './audio-pipeline.ts';
 import { decoderCapabilities } from './codec-support.ts';
 import { PlayerConnection } from './player-connection.ts';
 import { PlayerErrorCode } from './player-errors.ts';
 import { Playhead } from './playhead.ts';
 import { RateMeter } from './stats.ts';
+import { TrackSelector } from './track-selector.ts';
 import { VideoPipeline } from './video-pipeline.ts';
 import {
   emptyStats,
@@ -82,6 +93,19 @@ function plain(v: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * A media message as tracks; a message whose framing is bad (no track can be
+ * trusted) becomes one track-0 error, which the pipeline reports.
+ */
+function parseMessage<R extends VideoTrackResult | AudioTrackResult>(parse: (b: Uint8Array) => { tracks: R[] }, payload: Uint8Array): R[] {
+  try {
+    return parse(payload).tracks;
+  } catch (e) {
+    const error = e instanceof RtmpError ? e : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false });
+    return [{ trackId: 0, error } as R];
+  }
+}
+
 /** See the file comment. */
 export class PlayerSession {
   private state: PlayerState = 'idle';
@@ -102,6 +126,9 @@ export class PlayerSession {
   private readonly audio: AudioPipeline;
   /** The clock, the live edges and the latency steering. */
   private readonly playhead: Playhead;
+  /** Which track of each kind plays (Enhanced RTMP multitrack); video switches at a keyframe, audio at a frame. */
+  private readonly videoTracks = new TrackSelector<VideoTrackResult>((t) => t.kind === 'frame' && t.keyframe);
+  private readonly audioTracks = new TrackSelector<AudioTrackResult>((t) => t.kind === 'frame');
   private presentTimer: ReturnType<typeof setTimeout> | undefined;
   private housekeepingTimer: ReturnType<typeof setInterval> | undefined;
   private housekeepingCount = 0;
@@ -144,9 +171,17 @@ export class PlayerSession {
     if (this.clock.started) this.audio.skipBefore(this.playhead.videoClock() + outputLatencyMs);
   }
 
+  /** Plays track `id` of `kind` (null: the first one), from its next keyframe (video) or frame (audio). */
+  selectTrack(kind: 'video' | 'audio', id: number | null): void {
+    if (this.options !== null) this.options[kind === 'video' ? 'videoTrack' : 'audioTrack'] = id;
+    (kind === 'video' ? this.videoTracks : this.audioTracks).select(id);
+  }
+
   /** Starts playing `options` (or resumes, when paused on the same source). */
   play(options: PlayOptionsMessage): void {
     this.setLatency(options.latency);
+    this.videoTracks.select(options.videoTrack);
+    this.audioTracks.select(options.audioTrack);
     const same = this.options !== null && this.options.src === options.src && this.options.bridge === options.bridge;
     this.options = options;
     // Already on it (like HTMLMediaElement.play() while playing): nothing to do.
@@ -256,8 +291,11 @@ export class PlayerSession {
 
   /** Play.Start on a client (the first, after a reconnect, or a reconnect request's new server): media follows. */
   private onStarted(reason: 'first' | 'reconnected' | 'moved'): void {
-    // A new server: rejoin at its stream's keyframe (its timeline is its own).
-    if (reason === 'moved') this.flushMedia();
+    // A new server: rejoin at its stream's keyframe (its timeline is its own, its tracks too).
+    if (reason === 'moved') {
+      this.flushMedia();
+      this.forgetTracks();
+    }
     this.lastByteAt = performance.now();
     this.waitingFor = 'start';
     this.waitingSince = performance.now();
@@ -289,6 +327,7 @@ export class PlayerSession {
   private teardown(): void {
     this.connection?.close();
     this.connection = null;
+    this.forgetTracks();
     this.stopPresenting();
     clearInterval(this.housekeepingTimer);
     this.housekeepingTimer = undefined;
@@ -355,8 +394,28 @@ export class PlayerSession {
     this.waitingFor = null;
     this.mediaFlowing = true;
     this.lastMediaAt = now;
-    if (typeId === 9) this.video.push(payload, ts);
-    else if (typeId === 8) this.audio.push(payload, ts);
+    if (typeId === 9) {
+      const picked = this.videoTracks.take(parseMessage(parseVideoMessage, payload));
+      for (const entry of picked.feed) this.video.pushTrack(entry, ts);
+      if (picked.changed) this.postTracks();
+    } else if (typeId === 8) {
+      const picked = this.audioTracks.take(parseMessage(parseAudioMessage, payload));
+      for (const entry of picked.feed) this.audio.pushTrack(entry, ts);
+      if (picked.changed) this.postTracks();
+    }
+  }
+
+  /** The tracks, for the element's `tracks` and `trackschange`. */
+  private postTracks(): void {
+    this.stats.videoTrack = this.videoTracks.playingId;
+    this.stats.audioTrack = this.audioTracks.playingId;
+    this.post({ type: 'tracks', tracks: { video: this.videoTracks.list(), audio: this.audioTracks.list() } });
+  }
+
+  /** A new stream (a new play, another server): its tracks are its own. */
+  private forgetTracks(): void {
+    this.videoTracks.reset();
+    this.audioTracks.reset();
   }
 
   private onWorklet(ev: WorkletEvent): void {

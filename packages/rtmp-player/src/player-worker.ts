@@ -56,6 +56,9 @@ scope.onmessage = (ev: MessageEvent) => {
     case 'set-latency':
       session?.setLatency(c.latency);
       break;
+    case 'select-track':
+      session?.selectTrack(c.kind, c.id);
+      break;
     case 'audio-output':
       session?.attachAudio(c.audioPort, c.audioOutputLatencyMs);
       break;

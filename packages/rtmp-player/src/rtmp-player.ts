@@ -5,7 +5,24 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { PlayerCommandError, PlayerController } from './player-controller.ts';
 import { PlayerErrorCode } from './player-errors.ts';
-import { emptyStats, type AudioCapture, type LatencySetting, type PlayerErrorInfo, type PlayerEvent, type PlayerState, type PlayerStats } from './worker-protocol.ts';
+import {
+  emptyStats,
+  type AudioCapture,
+  type LatencySetting,
+  type PlayerErrorInfo,
+  type PlayerEvent,
+  type PlayerState,
+  type PlayerStats,
+  type PlayerTracks,
+} from './worker-protocol.ts';
+
+/** Reads a track attribute: a track id (an integer ≥ 0), or null (the first track) for anything else. */
+function parseTrackId(value: string | null): number | null {
+  if (value === null || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+const trackIdConverter = { fromAttribute: parseTrackId, toAttribute: (v: number | null) => (v === null ? null : String(v)) };
 
 /** The default `latency`: adaptive. */
 export const DEFAULT_LATENCY: LatencySetting = 'auto';
@@ -41,6 +58,7 @@ export type RtmpPlayerErrorDetail = PlayerErrorInfo;
  *
  * @fires statechange - `detail.state`: idle, connecting, buffering, playing, paused, reconnecting, stopped, error
  * @fires metadata - `detail`: the stream's onMetaData object
+ * @fires trackschange - `detail`: `tracks` as it is now (a track appeared, its codec became known, or another one plays)
  * @fires status - every onStatus from the server: `detail.code` (e.g. NetStream.Play.Start, NetStream.Play.UnpublishNotify), `level`, `description`
  * @fires error - `detail.code`, `detail.message`, `detail.fatal`. Like
  *   HTMLMediaElement's, it does not bubble: listen on the element.
@@ -137,8 +155,17 @@ export class RtmpPlayerElement extends LitElement {
   latency: LatencySetting = DEFAULT_LATENCY;
   /** Output volume, 0..1. */
   @property({ type: Number }) volume = 1;
+  /**
+   * The video track to play, by id (see `tracks`); null (the default): the
+   * first one. For Enhanced RTMP multitrack streams (renditions); a change
+   * takes effect at the new track's next keyframe.
+   */
+  @property({ attribute: 'video-track', reflect: true, converter: trackIdConverter }) videoTrack: number | null = null;
+  /** The audio track to play, by id (a language, a commentary); null: the first. A change takes effect at its next frame. */
+  @property({ attribute: 'audio-track', reflect: true, converter: trackIdConverter }) audioTrack: number | null = null;
 
   @state() private latest: PlayerStats = emptyStats();
+  private trackList: PlayerTracks = { video: [], audio: [] };
   @state() private showStats = true;
   private readonly player = new PlayerController(
     this,
@@ -155,6 +182,11 @@ export class RtmpPlayerElement extends LitElement {
   /** A snapshot of the playback statistics (a plain object). */
   get stats(): PlayerStats {
     return { ...this.latest };
+  }
+
+  /** The stream's tracks of each kind, `{ id, codec, enabled }` (a single-track stream: track 0); `trackschange` fires when they change. */
+  get tracks(): PlayerTracks {
+    return { video: this.trackList.video.map((t) => ({ ...t })), audio: this.trackList.audio.map((t) => ({ ...t })) };
   }
 
   /**
@@ -178,6 +210,8 @@ export class RtmpPlayerElement extends LitElement {
           noMediaTimeoutMs: 10_000,
           stallTimeoutMs: 10_000,
           calledAt,
+          videoTrack: this.videoTrack,
+          audioTrack: this.audioTrack,
         },
       });
     } catch (e) {
@@ -244,6 +278,8 @@ export class RtmpPlayerElement extends LitElement {
       if (!this.muted && this.playing) this.player.startAudio();
     }
     if (changed.has('latency') && changed.get('latency') !== undefined) this.player.notify({ type: 'set-latency', latency: parseLatency(this.latency) });
+    if (changed.has('videoTrack') && changed.get('videoTrack') !== undefined) this.player.notify({ type: 'select-track', kind: 'video', id: this.videoTrack });
+    if (changed.has('audioTrack') && changed.get('audioTrack') !== undefined) this.player.notify({ type: 'select-track', kind: 'audio', id: this.audioTrack });
     const sourceChanged = (changed.has('src') && changed.get('src') !== undefined) || (changed.has('bridge') && changed.get('bridge') !== undefined);
     if (sourceChanged && this.isConnected) {
       if (this.playing) void this.play().catch(() => {});
@@ -312,6 +348,10 @@ delay ${s.playerDelayMs} ms (target ${s.targetLatencyMs})  buffer ${s.bufferMs} 
         break;
       case 'metadata':
         this.fire<Record<string, unknown>>('metadata', e.metadata);
+        break;
+      case 'tracks':
+        this.trackList = e.tracks;
+        this.fire<PlayerTracks>('trackschange', this.tracks);
         break;
       case 'error':
         if (e.error.fatal) this.playing = false;

@@ -21,7 +21,15 @@
  * 'prefer-software' when hardware cannot decode; a codec no mode supports is
  * reported (CodecUnsupported) instead of showing a black box.
  */
-import { RtmpError, RtmpErrorCode, parseVideoTag, videoDecoderConfigFromSequenceStart, type VideoDecoderConfigLike } from '@rtmp-web/core';
+import {
+  RtmpError,
+  RtmpErrorCode,
+  parseVideoTag,
+  videoDecoderConfigFromSequenceStart,
+  type VideoDecoderConfigLike,
+  type VideoTag,
+  type VideoTrackResult,
+} from '@rtmp-web/core';
 
 /** Encoded samples queued past this many are dropped to the next keyframe. */
 export const MAX_ENCODED_SAMPLES = 900;
@@ -157,20 +165,35 @@ export class VideoPipeline {
 
   /** Takes one video message (RTMP timestamp `ts`). The payload is read now, not kept. */
   push(payload: Uint8Array, ts: number): void {
-    let tag;
+    let tag: VideoTag;
     try {
       tag = parseVideoTag(payload);
     } catch (e) {
-      if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) {
-        // Every frame of such a stream fails alike: say it once per codec, not 30 times a second.
-        this.unparsable = true;
-        this.newestTs = NaN;
-        if (this.reported.has(e.message)) return;
-        this.reported.add(e.message);
-      }
-      this.hooks.error(e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+      this.refuse(e);
       return;
     }
+    this.pushTag(tag, ts);
+  }
+
+  /** Takes one track's entry of a parsed message (the track that plays, see track-selector.ts). Its data is read now, not kept. */
+  pushTrack(entry: VideoTrackResult, ts: number): void {
+    if (entry.tag === undefined) this.refuse(entry.error);
+    else this.pushTag(entry.tag, ts);
+  }
+
+  /** A tag the parser refused: reported (a codec it does not take, once per codec), and such a codec makes the track undecodable. */
+  private refuse(e: unknown): void {
+    if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) {
+      // Every frame of such a stream fails alike: say it once per codec, not 30 times a second.
+      this.unparsable = true;
+      this.newestTs = NaN;
+      if (this.reported.has(e.message)) return;
+      this.reported.add(e.message);
+    }
+    this.hooks.error(e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+  }
+
+  private pushTag(tag: VideoTag, ts: number): void {
     this.unparsable = false;
     if (tag.kind === 'sequence-start') {
       let config: VideoDecoderConfigLike;
@@ -190,8 +213,10 @@ export class VideoPipeline {
       return;
     }
     const data = tag.data.slice(); // the payload is only valid during the callback
-    const pts = ts + tag.compositionTimeMs;
-    this.queue.push({ kind: 'sample', dts: ts, pts, key: tag.keyframe, data });
+    // ModEx's nanosecond offset refines the message's millisecond timestamp.
+    const dts = ts + (tag.timestampOffsetNs ?? 0) / 1e6;
+    const pts = dts + tag.compositionTimeMs;
+    this.queue.push({ kind: 'sample', dts, pts, key: tag.keyframe, data });
     this.queuedBytes += data.byteLength;
     this.newestTs = Number.isFinite(this.newestTs) ? Math.max(this.newestTs, ts) : ts;
     if (this.queue.length > MAX_ENCODED_SAMPLES || this.queuedBytes > MAX_ENCODED_BYTES) this.overflow();

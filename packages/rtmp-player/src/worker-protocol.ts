@@ -5,6 +5,7 @@
  * each other over their MessagePort. Everything is a discriminated union on
  * `type`; buffers (PCM, the OffscreenCanvas, ports) are transferred, not copied.
  */
+import type { TrackInfo } from './track-selector.ts';
 
 /** Player states, as `statechange` reports them. */
 export type PlayerState = 'idle' | 'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'stopped' | 'error';
@@ -52,8 +53,18 @@ export interface PlayerStats {
   catchUps: number;
   /** The current playback rate the latency controller asked for. */
   playbackRate: number;
+  /** The id of the video track that plays (0 for a single-track stream), null before any. See `tracks`. */
+  videoTrack: number | null;
+  /** The id of the audio track that plays, null before any. */
+  audioTrack: number | null;
   /** How the last `play()` started: ms from the call to each step, 0 until it happened. */
   startup: StartupTimings;
+}
+
+/** The tracks of the stream (Enhanced RTMP multitrack; a single-track stream has track 0 of each kind it carries). */
+export interface PlayerTracks {
+  video: TrackInfo[];
+  audio: TrackInfo[];
 }
 
 /** Time from `play()` to each step of starting, ms (0: not yet). */
@@ -92,6 +103,8 @@ export function emptyStats(state: PlayerState = 'idle'): PlayerStats {
     reconnects: 0,
     catchUps: 0,
     playbackRate: 1,
+    videoTrack: null,
+    audioTrack: null,
     startup: { workerMs: 0, connectedMs: 0, playStartMs: 0, firstMediaMs: 0, firstFrameMs: 0 },
   };
 }
@@ -113,6 +126,9 @@ export interface PlayOptionsMessage {
   stallTimeoutMs: number;
   /** When play() was called: `performance.timeOrigin + performance.now()` in the page, ms (startup timings count from it). */
   calledAt: number;
+  /** The tracks to play (null: the first of each kind). */
+  videoTrack: number | null;
+  audioTrack: number | null;
 }
 
 /** Commands from the element to the worker. Those with an `id` get a `reply`. */
@@ -127,6 +143,8 @@ export type PlayerCommand =
   | { type: 'pause'; id: number }
   | { type: 'stop'; id: number }
   | { type: 'set-latency'; latency: LatencySetting }
+  /** Play another track of a kind (null: the first); the switch comes at its next keyframe (video) or frame (audio). */
+  | { type: 'select-track'; kind: 'video' | 'audio'; id: number | null }
   /** The audio output came up after init (it is created lazily): the worklet's port and its output latency. */
   | { type: 'audio-output'; audioPort: MessagePort; audioOutputLatencyMs: number }
   | { type: 'snapshot'; id: number; mimeType: string; quality?: number }
@@ -163,6 +181,8 @@ export type PlayerEvent =
   | { type: 'state'; state: PlayerState }
   | { type: 'status'; status: { code: string; level: string; description: string; streamId: number } }
   | { type: 'metadata'; metadata: Record<string, unknown> }
+  /** The tracks changed: one appeared, its codec became known, or another one plays. */
+  | { type: 'tracks'; tracks: PlayerTracks }
   | { type: 'error'; error: PlayerErrorInfo }
   | { type: 'stats'; stats: PlayerStats }
   | { type: 'video-size'; width: number; height: number };
