@@ -25,6 +25,17 @@ const nodeOnlyStubs = {
   },
 };
 
+// The elements import their workers' URLs the Vite way (`./x-worker.ts?worker&url`,
+// which the builds turn into the built worker file's URL); served unbuilt,
+// that URL is the worker's own source file, which esbuild compiles like any other.
+const workerUrlImports = {
+  name: 'worker-url-imports',
+  serve(context) {
+    if (context.querystring !== 'worker&url') return undefined;
+    return { body: `export default new URL(${JSON.stringify(context.path)}, import.meta.url).href;`, type: 'js' };
+  },
+};
+
 const chromiumFlags = [
   '--no-sandbox',
   '--disable-gpu',
@@ -45,7 +56,7 @@ export default {
   concurrency: 1,
   testsFinishTimeout: 20 * 60_000,
   testFramework: { config: { timeout: 120_000 } },
-  plugins: [nodeOnlyStubs, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), peersPlugin()],
+  plugins: [nodeOnlyStubs, workerUrlImports, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), peersPlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {

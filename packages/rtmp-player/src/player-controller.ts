@@ -22,9 +22,12 @@
  * spare is kept once no element is waiting.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { startModuleWorker } from '@rtmp-web/transport/worker';
 import { PlayerErrorCode } from './player-errors.ts';
 import { AUDIO_PROCESSOR_NAME, audioWorkletModuleUrl } from './audio-worklet-processor.ts';
 import { commandTransfer, type PlayerCommand, type PlayerEvent } from './worker-protocol.ts';
+// The built worker's URL (beside this module, wherever it is served from: a CDN too).
+import playerWorkerUrl from './player-worker.ts?worker&url';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A command without its id (the controller assigns one). */
@@ -42,7 +45,7 @@ export class PlayerCommandError extends Error {
 }
 
 function spawnWorker(): Worker {
-  return new Worker(new URL('./player-worker.ts', import.meta.url), { type: 'module', name: 'rtmp-player' });
+  return startModuleWorker(playerWorkerUrl, { name: 'rtmp-player' });
 }
 
 /** The spare worker (see the file comment), the controllers that have no worker yet, and whether a spare is due. */
@@ -56,7 +59,14 @@ function scheduleSpare(): void {
     spares.scheduled = false;
     if (spares.worker !== null || spares.waiting === 0) return;
     try {
-      spares.worker = spawnWorker();
+      const spare = spawnWorker();
+      // A spare that cannot load is dropped, so the element's own worker reports why (its onerror is not set yet).
+      spare.addEventListener('error', () => {
+        if (spares.worker !== spare) return;
+        spare.terminate();
+        spares.worker = null;
+      });
+      spares.worker = spare;
     } catch {
       // No workers here: the element's own attempt reports it.
     }
@@ -208,7 +218,7 @@ export class PlayerController implements ReactiveController {
     worker.onmessage = (ev: MessageEvent) => this.receive(ev.data as PlayerEvent);
     worker.onerror = (ev) => {
       ev.preventDefault();
-      this.onEvent({ type: 'error', error: { code: PlayerErrorCode.WorkerError, message: `player worker failed: ${ev.message}`, fatal: true } });
+      this.workerFailed(`player worker failed: ${ev.message}`);
     };
     await this.host.updateComplete;
     if (this.worker !== worker) throw new PlayerCommandError('STOPPED', 'the player was disposed');
@@ -245,6 +255,19 @@ export class PlayerController implements ReactiveController {
     } catch (e) {
       this.onEvent({ type: 'error', error: { code: PlayerErrorCode.AudioUnavailable, message: `no audio output: ${String(e)}`, fatal: false } });
     }
+  }
+
+  /**
+   * The worker could not load, or threw: a fatal WORKER_ERROR and the `error`
+   * state; pending commands (a play() waiting for its reply) reject, and the
+   * next play() starts a new worker.
+   */
+  private workerFailed(message: string): void {
+    this.onEvent({ type: 'error', error: { code: PlayerErrorCode.WorkerError, message, fatal: true } });
+    this.onEvent({ type: 'state', state: 'error' });
+    for (const p of this.pending.values()) p.reject(new PlayerCommandError('STOPPED', message));
+    this.pending.clear();
+    this.dispose();
   }
 
   private receive(e: PlayerEvent): void {

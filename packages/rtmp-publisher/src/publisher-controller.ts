@@ -10,9 +10,12 @@
  * `onEvent`.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { startModuleWorker } from '@rtmp-web/transport/worker';
 import { captureTracks, type CaptureHandle } from './media-capture.ts';
 import { PublisherErrorCode } from './publisher-errors.ts';
 import type { MediaInput, PublisherCommand, PublisherEvent } from './worker-protocol.ts';
+// The built worker's URL (beside this module, wherever it is served from: a CDN too).
+import publisherWorkerUrl from './publisher-worker.ts?worker&url';
 
 /** What to publish: a MediaStream's first video and audio tracks, or an MP4 file's bytes. */
 export type PublisherSource = { kind: 'stream'; stream: MediaStream } | { kind: 'mp4'; data: ArrayBuffer; loop: boolean };
@@ -88,7 +91,7 @@ export class PublisherController implements ReactiveController {
 
   private ensureWorker(): Worker {
     if (this.worker !== null) return this.worker;
-    const w = new Worker(new URL('./publisher-worker.ts', import.meta.url), { type: 'module', name: 'rtmp-publisher' });
+    const w = startModuleWorker(publisherWorkerUrl, { name: 'rtmp-publisher' });
     w.onmessage = (ev: MessageEvent<PublisherEvent>) => this.receive(ev.data);
     w.onerror = (ev) => {
       ev.preventDefault();
