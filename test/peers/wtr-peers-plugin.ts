@@ -16,6 +16,7 @@
  * | `peers-http-status` | `{ status }` | `{ id, port }`: answers every request with that status |
  * | `peers-stop` | `{ id }` | `true` |
  * | `peers-log` | `{ id }` | the peer's log text, if it has one |
+ * | `peers-dist-server`, `peers-dist-requests` | dist/ served from another origin, with or without CORS | see dist-server.ts |
  * | `peers-ffmpeg8-*` | FFmpeg 8.1 (node-av) publish, read, listen, multitrack server | see ffmpeg8-peers.ts |
  * | `page-screenshot` | `{ x, y, width, height }` (CSS px) | a PNG of that part of the page as the browser composited it, base64 |
  */
@@ -24,6 +25,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { RtmpServerHandshake } from '@rtmp-web/core';
 import { createBridge } from '../../bridge/src/index.ts';
+import { distServerCommands } from './dist-server.ts';
 import { ffmpegPublish, ffprobe, makeTestSource, spawnFfmpeg, type TestSourceOptions } from './ffmpeg.ts';
 import { ffmpeg8Commands } from './ffmpeg8-peers.ts';
 import { startNginxRtmp } from './nginx-rtmp.ts';
@@ -61,6 +63,8 @@ const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
   ...reconnectProxyCommands(keep),
   // Enhanced RTMP v2: FFmpeg 8.1 through node-av, in child processes (see ffmpeg8-peers.ts).
   ...ffmpeg8Commands(keep),
+  // dist/ on another origin, as a CDN serves it (see dist-server.ts).
+  ...distServerCommands(keep),
 
   async 'peers-start-server'(p) {
     const kind = p?.kind;
