@@ -1,8 +1,10 @@
 /**
  * Enhanced RTMP codecs from the page: `<rtmp-publisher>` sends VP9, AV1
  * (Chromium's encoders give no vpcC/av1C: the core builds them) and Opus to
- * node-media-server, and an `<rtmp-player>` on the same page plays them
- * back: the codecs, frames shown, the tone. And the codec attributes are
+ * node-media-server, and two players read them back at once: FFmpeg 8.1
+ * (node-av, the independent peer: codec, size, frames decoded, decode
+ * errors) and an `<rtmp-player>` on the same page (codecs, frames shown,
+ * the tone). And the codec attributes are
  * checked: an unknown value, or one this browser cannot encode, fails
  * `start()` with CODEC_UNSUPPORTED naming the attribute, never a silent
  * substitute.
@@ -10,7 +12,7 @@
 import '@rtmp-web/player';
 import type { RtmpPlayerElement } from '@rtmp-web/player';
 import { toneFrequency } from '../../../rtmp-player/test/browser/player-harness.ts';
-import { assert, canvasToneSource, makePublisher, Peers, record, sleep } from './publisher-helpers.ts';
+import { assert, canvasToneSource, makePublisher, peer, Peers, record, sleep } from './publisher-helpers.ts';
 
 async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const end = performance.now() + timeoutMs;
@@ -25,12 +27,12 @@ describe('<rtmp-publisher> Enhanced RTMP codecs', function () {
   const peers = new Peers();
   after(() => peers.stopAll());
 
-  for (const [video, audio, fourCc] of [
-    ['vp9', 'opus', 'vp09'],
-    ['av1', 'opus', 'av01'],
-    ['avc', 'opus', 'avc1'],
+  for (const [video, audio, fourCc, ffmpegName] of [
+    ['vp9', 'opus', 'vp09', 'vp9'],
+    ['av1', 'opus', 'av01', 'av1'],
+    ['avc', 'opus', 'avc1', 'h264'],
   ] as const) {
-    it(`${video} + ${audio} → node-media-server → <rtmp-player>: ${fourCc} and Opus play, the tone is right`, async () => {
+    it(`${video} + ${audio} → node-media-server → FFmpeg 8.1 and <rtmp-player>: ${fourCc} and Opus decode, the tone is right`, async () => {
       const source = canvasToneSource(640, 360);
       const server = await peers.server('nms');
       const bridge = await peers.bridge(server.port);
@@ -46,6 +48,8 @@ describe('<rtmp-publisher> Enhanced RTMP codecs', function () {
         document.body.append(player);
         await player.play();
         await until(() => player.stats.state === 'playing', 30_000, 'the player to play');
+        const reader = await peer<{ id: string }>('peers-ffmpeg8-read', { url: `${server.url}/${key}`, seconds: 4 });
+        peers.add(reader.id);
         await sleep(1000);
         const before = player.stats.framesShown;
         await sleep(3000);
@@ -54,6 +58,13 @@ describe('<rtmp-publisher> Enhanced RTMP codecs', function () {
         const cap = await player.captureAudio(1000);
         const hz = toneFrequency(cap.samples, cap.sampleRate);
         console.log(`${video}+${audio}: sent ${pub.stats.videoCodec} + ${pub.stats.audioCodec} at ${pub.stats.fps} fps; played ${s.videoCodec} + ${s.audioCodec} ${s.width}x${s.height}, ${shown.toFixed(1)} frames shown/s, dropped ${s.framesDropped}, tone ${hz.toFixed(1)} Hz`);
+        const read = await peer<{ streams: { type: string; codec: string | null; width: number; height: number; packets: number; frames: number; decodeErrors: number; firstError?: string }[] }>('peers-ffmpeg8-result', { id: reader.id });
+        const v = read.streams.find((x) => x.type === 'video');
+        const a = read.streams.find((x) => x.type === 'audio');
+        console.log(`${video}+${audio}: FFmpeg 8.1 read ${JSON.stringify(read.streams)}`);
+        assert(v !== undefined && v.codec === ffmpegName && v.width === 640 && v.height === 360, `FFmpeg 8.1 sees video ${JSON.stringify(v)}`);
+        assert(v.packets > 60 && v.frames >= 0.8 * v.packets && v.decodeErrors === 0, `FFmpeg 8.1 decoded ${v.frames} of ${v.packets} video packets, ${v.decodeErrors} errors (${v.firstError ?? ''})`);
+        assert(a !== undefined && a.codec === 'opus' && a.frames >= 0.8 * a.packets && a.decodeErrors === 0, `FFmpeg 8.1 sees audio ${JSON.stringify(a)}`);
         assert(pub.stats.videoCodec.startsWith(fourCc), `the publisher sent ${pub.stats.videoCodec}`);
         assert(s.videoCodec.startsWith(fourCc), `the player decodes ${s.videoCodec}`);
         assert(s.audioCodec === 'opus', `the player decodes audio as ${s.audioCodec}`);
