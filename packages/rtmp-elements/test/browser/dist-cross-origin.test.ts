@@ -34,6 +34,16 @@ describe('dist/rtmp.js from another origin (a CDN with CORS)', () => {
   });
   after(() => peers.stopAll());
 
+  it('the browser refuses new Worker() for the CDN URL itself (why the blob importer is there)', () => {
+    let refused: unknown;
+    try {
+      new Worker(`${cdn.origin}/rtmp.js`, { type: 'module' }).terminate();
+    } catch (e) {
+      refused = e;
+    }
+    assert(refused instanceof DOMException && refused.name === 'SecurityError', `new Worker(cross-origin URL): ${String(refused ?? 'started')}`);
+  });
+
   it('<rtmp-player> plays, with sound, its worker and worklet started from the page', async () => {
     const server = await peers.server('nginx');
     const bridge = await peers.bridge([`127.0.0.1:${server.port}`]);
