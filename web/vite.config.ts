@@ -7,8 +7,8 @@ import { defineConfig } from 'vite';
 // dist/demo. The root vite.config.ts is the library build, not this.
 //
 // The demo imports the elements from source through the workspace packages,
-// so workers written as `new Worker(new URL('./x.ts', import.meta.url),
-// { type: 'module' })` are served (and built) as ES module workers.
+// so workers named as `import url from './x-worker.ts?worker&url'` are
+// served (and built) as ES module workers.
 const here = dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
