@@ -13,6 +13,15 @@ import { canvasToneSource } from '../../../rtmp-publisher/test/browser/canvas-to
 import { EventLog, PageErrors, Peers, assert, checkTestsrc2Colours, makePlayer, screenshotOf, waitFor, waitForState } from '../../../rtmp-player/test/browser/player-harness.ts';
 import { fetched, loadBundle, requestsTo, serveDist, type CdnBundle } from './cdn-bundle.ts';
 
+/** Every AudioWorklet module the page added: its URL and how adding it ended. */
+const worklets: { url: string; outcome: Promise<string> }[] = [];
+const addModule = AudioWorklet.prototype.addModule;
+AudioWorklet.prototype.addModule = function (this: AudioWorklet, url: string | URL, options?: WorkletOptions): Promise<void> {
+  const added = addModule.call(this, url, options);
+  worklets.push({ url: String(url), outcome: added.then(() => 'loaded', (e: unknown) => `failed: ${String(e)}`) });
+  return added;
+};
+
 describe('dist/rtmp.js from another origin (a CDN with CORS)', () => {
   const peers = new Peers();
   let cdn: CdnBundle;
@@ -57,7 +66,9 @@ describe('dist/rtmp.js from another origin (a CDN with CORS)', () => {
       await checkTestsrc2Colours(await screenshotOf(el));
       assert(el.stats.state === 'playing', `state ${el.stats.state}`);
       assert(el.stats.audioCodec !== '', 'no audio track decoded');
-      // No AUDIO_UNAVAILABLE (the worklet loaded), no WORKER_ERROR.
+      // The worklet: a blob made on the page, loaded (no AUDIO_UNAVAILABLE either).
+      assert(worklets.length === 1 && worklets[0]!.url.startsWith(`blob:${location.origin}/`), `worklets ${JSON.stringify(worklets.map((w) => w.url))}`);
+      assert((await worklets[0]!.outcome) === 'loaded', `the worklet ${await worklets[0]!.outcome}`);
       assert(log.errors.length === 0, JSON.stringify(log.errors));
       const worker = fetched(await requestsTo(cdn), 'player-worker-');
       assert(worker.length === 1, `the player's worker came from the CDN: ${worker.join(', ') || 'not fetched'}`);
