@@ -14,6 +14,7 @@
  *
  * The measured numbers land in test-output/deployment/drain.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,9 @@ import { makeTestCa, type TestCa } from '../peers/test-ca.ts';
 import {
   DEPLOYMENT_DOC, fillTemplate, NGINX_CONF_FILE, readDeployFile, ROOT, SYSTEMD_UNIT_FILE, unitExecStart,
 } from './deploy-files.ts';
+
+const hasSystemdAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze'], { stdio: 'ignore' }).status === 0;
+if (!hasSystemdAnalyze) console.warn('systemd-analyze is missing: the unit is not verified (Debian package systemd)');
 
 /** The drain timeout the test gives the bridges (the unit says 30 s). */
 const DRAIN_S = 4;
@@ -247,6 +251,21 @@ describe('deployment: nginx TLS + two bridges, SIGTERM drain (headless Chromium 
     const doc = readDeployFile(DEPLOYMENT_DOC);
     expect(doc).toContain(`\`\`\`nginx\n${readDeployFile(NGINX_CONF_FILE)}\`\`\``);
     expect(doc).toContain(`\`\`\`ini\n${readDeployFile(SYSTEMD_UNIT_FILE)}\`\`\``);
+  });
+
+  it.skipIf(!hasSystemdAnalyze)('systemd-analyze verify accepts the unit (its ExecStart pointed at this checkout)', () => {
+    const unitDir = mkdtempSync(join(tmpdir(), 'rtmp-unit-'));
+    try {
+      const unit = fillTemplate(SYSTEMD_UNIT_FILE, readDeployFile(SYSTEMD_UNIT_FILE), [
+        ['ExecStart=/usr/bin/rtmp-bridge ', `ExecStart=${process.execPath} ${join(ROOT, 'bridge/bin/rtmp-bridge.mjs')} `],
+      ]);
+      writeFileSync(join(unitDir, 'rtmp-bridge@.service'), unit);
+      // A bad directive is only a warning on stderr, with exit status 0: both must be clean.
+      const r = spawnSync('systemd-analyze', ['verify', join(unitDir, 'rtmp-bridge@8081.service')], { timeout: 20_000, encoding: 'utf8' });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    } finally {
+      rmSync(unitDir, { recursive: true, force: true });
+    }
   });
 
   it('plays through wss://; SIGTERM drains one instance while new connections go to the other', async () => {
