@@ -5,7 +5,7 @@
  * | command | payload | returns |
  * | --- | --- | --- |
  * | `peers-ffmpeg8-publish` | `Ffmpeg8SourceOptions & { url }` | `{ id }`: publishing in real time; `peers-ffmpeg8-result` gives packets written |
- * | `peers-ffmpeg8-read` | `{ url, seconds, listen?, openTimeoutMs? }` | `{ id }` once it reads (with `listen`, once it listens); `peers-ffmpeg8-result` gives the per-stream report |
+ * | `peers-ffmpeg8-read` | `{ url, seconds, listen?, openTimeoutMs? }` | `{ id, url, port }` once it reads (with `listen`, once it listens; port 0 in `url`: a free one, in the `url` returned); `peers-ffmpeg8-result` gives the per-stream report |
  * | `peers-ffmpeg8-result` | `{ id }` | that job's result (waits for it) |
  * | `peers-ffmpeg8-multitrack-server` | `Partial<Ffmpeg8SourceOptions> & { seconds }` | `{ id, port, url }`: FFmpeg 8.1's one-video, N-Opus FLV served to one player at a time |
  */
@@ -16,7 +16,7 @@ import {
   ffmpeg8Read,
   startFfmpeg8MultitrackServer,
 } from './ffmpeg8.ts';
-import { waitForListening } from './free-port.ts';
+import { freePort, waitForListening } from './free-port.ts';
 
 type Payload = Record<string, unknown> | undefined;
 type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
@@ -36,8 +36,10 @@ export function ffmpeg8Commands(keep: Keep): Record<string, (p: Payload) => Prom
     },
 
     async 'peers-ffmpeg8-read'(p) {
-      const url = String(p?.url);
       const listen = p?.listen === true;
+      const asked = new URL(String(p?.url));
+      if (listen && asked.port === '0') asked.port = String(await freePort());
+      const url = asked.href;
       const job = ffmpeg8Read(url, {
         seconds: Number(p?.seconds ?? 5),
         listen,
@@ -46,9 +48,9 @@ export function ffmpeg8Commands(keep: Keep): Record<string, (p: Payload) => Prom
       const id = track(job);
       if (listen) {
         await job.ready;
-        await waitForListening(Number(new URL(url).port || 1935), 10_000);
+        await waitForListening(Number(asked.port || 1935), 10_000);
       }
-      return { id };
+      return { id, url, port: Number(asked.port || 1935) };
     },
 
     async 'peers-ffmpeg8-result'(p) {

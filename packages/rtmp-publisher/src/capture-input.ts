@@ -29,6 +29,10 @@ const MAX_ARRIVALS = 120;
 export interface CaptureSink {
   /** The video decoder configuration record (avcC, hvcC, av1C, vpcC); `codec` the codec string. */
   videoConfig(record: Uint8Array, codec: string): void;
+  /** An extra rendition's configuration record (track 1, 2…). */
+  renditionConfig(trackId: number, record: Uint8Array): void;
+  /** An extra rendition's frame. */
+  rendition(trackId: number, f: MuxVideoFrame): void;
   /** The audio configuration (AudioSpecificConfig, Opus ID header). */
   audioConfig(config: Uint8Array, codec: string, sampleRate: number, channels: number): void;
   video(f: MuxVideoFrame): void;
@@ -51,6 +55,8 @@ export class CaptureInput {
   private closed = false;
   /** The video encoder, when the source has video. */
   readonly video: VideoEncoderStage | null;
+  /** The extra renditions' encoders (track i + 1), each fed its own copy of every frame; they keep their bitrates. */
+  private readonly renditions: VideoEncoderStage[];
   private readonly audio: AudioEncoderStage | null;
 
   constructor(
@@ -69,6 +75,21 @@ export class CaptureInput {
             error: (e) => sink.fail(encoderErrorCode(e), e),
           })
         : null;
+    this.renditions =
+      this.video === null || video === null
+        ? []
+        : video.renditions.map(
+            (r, i) =>
+              new VideoEncoderStage(
+                { ...video, width: r.width, height: r.height, bitrateKbps: r.bitrateKbps, renditions: [] },
+                {
+                  config: (record) => sink.renditionConfig(i + 1, record),
+                  chunk: (c) => sink.guard(() => this.onRenditionChunk(i + 1, c.data, c.keyframe, c.timestampUs)),
+                  dropped: () => {},
+                  error: (e) => sink.fail(encoderErrorCode(e), e),
+                },
+              ),
+          );
     this.audio =
       audio !== null && (input.audio !== undefined || input.pushedAudio === true)
         ? new AudioEncoderStage(audio, {
@@ -100,9 +121,21 @@ export class CaptureInput {
   async start(): Promise<string> {
     await this.audio?.check();
     const codec = this.video === null ? '' : await this.video.start();
+    await Promise.all(this.renditions.map((r) => r.start()));
     if (this.input.video !== undefined) void this.readLoop(this.input.video, (f) => this.onVideoFrame(f as VideoFrame));
     if (this.input.audio !== undefined) void this.readLoop(this.input.audio, (d) => this.onAudioData(d as AudioData));
     return codec;
+  }
+
+  /** The next video frame of every rendition will be a keyframe (a new connection, the end of a congestion drop). */
+  requestKeyframe(): void {
+    this.video?.requestKeyframe();
+    for (const r of this.renditions) r.requestKeyframe();
+  }
+
+  /** Sets the main video's bitrate (congestion control; the renditions keep theirs). */
+  setBitrate(bps: number): void {
+    this.video?.setBitrate(bps);
   }
 
   /** A frame from the fallback (non-transferable stream) path. */
@@ -121,6 +154,7 @@ export class CaptureInput {
     for (const r of this.readers) void r.cancel().catch(() => {});
     this.readers = [];
     this.video?.close();
+    for (const r of this.renditions) r.close();
     this.audio?.close();
   }
 
@@ -151,6 +185,7 @@ export class CaptureInput {
     const mapping = this.clock.arrive('video', frame.timestamp, now * 1000);
     if (this.arrivals.size > MAX_ARRIVALS) this.arrivals.clear();
     this.arrivals.set(frame.timestamp, { at: now, mapping });
+    for (const r of this.renditions) r.encode(frame.clone());
     this.video.encode(frame);
   }
 
@@ -193,6 +228,11 @@ export class CaptureInput {
     const us = arrived !== undefined ? captureUs + arrived.mapping.offsetUs : this.clock.toSession('video', captureUs);
     if (us === undefined) return;
     this.sink.video({ data, keyframe, dtsUs: us });
+  }
+
+  private onRenditionChunk(trackId: number, data: Uint8Array, keyframe: boolean, captureUs: number): void {
+    const us = this.clock.toSession('video', captureUs);
+    if (us !== undefined) this.sink.rendition(trackId, { data, keyframe, dtsUs: us });
   }
 
   private onAudioChunk(data: Uint8Array, encoderUs: number, durationUs: number): void {

@@ -10,7 +10,13 @@
  * 3. timestamps in ms from the first frame of the session, monotonic per
  *    track, continuing across reconnects;
  * 4. audio and video interleaved by timestamp, holding a tag back at most
- *    `maxWaitMs` for the other track (WASM audio arrives a little late).
+ *    `maxWaitMs` for the other track (WASM audio arrives a little late);
+ * 5. extra video renditions (the publisher's `renditions`) as Enhanced RTMP
+ *    multitrack, one track per message (OneTrack, trackId 1, 2…: FFmpeg
+ *    8.1's demuxer reads only the first track of a multi-track sequence
+ *    start), each from its own keyframe; they follow the main track's
+ *    congestion drops, and a move or a drop waits for the main track's
+ *    keyframe only.
  *
  * Pure logic, no I/O: tags go to the `tag` callback.
  */
@@ -23,7 +29,11 @@ import {
   buildExAudioSequenceStartTag,
   buildExVideoFrameTag,
   buildExVideoSequenceStartTag,
+  buildExVideoMultitrackTag,
   AudioFourCc,
+  AvMultitrackType,
+  VideoFrameType,
+  VideoPacketType,
   VideoFourCc,
 } from '@rtmp-web/core';
 import type { PublisherAudioCodec, PublisherVideoCodec } from './worker-protocol.ts';
@@ -44,6 +54,8 @@ export interface MuxedTag {
   header: boolean;
   /** For latency measurement: when the frame was handed to the muxer (performance.now()). */
   queuedAt: number;
+  /** The track id of an extra rendition's tag (absent: the main track). Its keyframes are not `keyframe`: only the main track's are boundaries. */
+  rendition?: number;
 }
 
 /** A video frame for the muxer. */
@@ -81,6 +93,14 @@ interface Pending {
   tag: MuxedTag;
 }
 
+/** An extra video rendition's state. */
+interface Rendition {
+  /** Its sequence start tag, once its encoder gave a configuration. */
+  header: Uint8Array | null;
+  needKeyframe: boolean;
+  lastMs: number;
+}
+
 /** See the file comment. */
 export class FlvMuxer {
   private videoHeader: Uint8Array | null = null;
@@ -94,6 +114,7 @@ export class FlvMuxer {
   private lastAudioMs = -Infinity;
   private videoQ: Pending[] = [];
   private audioQ: Pending[] = [];
+  private readonly renditions = new Map<number, Rendition>();
   private droppedFrames = 0;
   private readonly maxWaitMs: number;
   private readonly now: () => number;
@@ -144,6 +165,7 @@ export class FlvMuxer {
   restart(): void {
     this.headersSent = false;
     this.needKeyframe = true;
+    for (const r of this.renditions.values()) r.needKeyframe = true;
     this.droppedFrames += this.videoQ.filter((p) => p.tag.typeId === 9).length;
     this.videoQ = [];
     this.audioQ = [];
@@ -154,7 +176,10 @@ export class FlvMuxer {
    * keyframe); with `keyframes`, drop those too.
    */
   setDropVideo(drop: boolean, keyframes = false): void {
-    if (drop && !this.dropVideo) this.needKeyframe = true;
+    if (drop && !this.dropVideo) {
+      this.needKeyframe = true;
+      for (const r of this.renditions.values()) r.needKeyframe = true;
+    }
     this.dropVideo = drop;
     this.dropKeyframes = drop && keyframes;
   }
@@ -190,6 +215,50 @@ export class FlvMuxer {
     this.flush();
   }
 
+  /** Sets extra rendition `trackId`'s decoder configuration (1, 2…; the codec is the main track's). */
+  setRenditionConfig(trackId: number, config: Uint8Array): void {
+    const c = this.o.video;
+    if (c === null) return;
+    const header = buildExVideoMultitrackTag({
+      type: AvMultitrackType.OneTrack,
+      packetType: VideoPacketType.SequenceStart,
+      frameType: VideoFrameType.Key,
+      tracks: [{ trackId, fourCc: VIDEO_FOURCC[c], body: config }],
+    });
+    const r = this.renditions.get(trackId);
+    if (r === undefined) this.renditions.set(trackId, { header, needKeyframe: true, lastMs: -Infinity });
+    else r.header = header;
+    if (this.headersSent) this.emitNow(9, header, this.lastVideoMs);
+  }
+
+  /** Adds a frame of extra rendition `trackId` (after its {@link setRenditionConfig}); it goes out once the main stream has. */
+  rendition(trackId: number, f: MuxVideoFrame): void {
+    const c = this.o.video;
+    const r = this.renditions.get(trackId);
+    if (c === null || r === undefined || r.header === null || !this.ready() || this.baseUs === null) return;
+    if (r.needKeyframe || this.dropVideo) {
+      if (!f.keyframe || this.dropKeyframes) return;
+      if (!this.dropVideo) r.needKeyframe = false;
+    }
+    const dts = this.toMs(f.dtsUs);
+    const ms = Math.max(dts, r.lastMs);
+    r.lastMs = ms;
+    const nal = c === 'avc' || c === 'hevc';
+    const cts = f.ptsUs === undefined || !nal ? 0 : Math.max(0, Math.round((f.ptsUs - f.dtsUs) / 1000) + dts - ms);
+    const body = nal && cts !== 0 ? withCompositionTime(cts, f.data) : f.data;
+    const tag = buildExVideoMultitrackTag({
+      type: AvMultitrackType.OneTrack,
+      packetType: nal && cts !== 0 ? VideoPacketType.CodedFrames : VideoPacketType.CodedFramesX,
+      frameType: f.keyframe ? VideoFrameType.Key : VideoFrameType.Inter,
+      tracks: [{ trackId, fourCc: VIDEO_FOURCC[c], body }],
+    });
+    // In timestamp order among the video waiting (the renditions' encoders run a little apart).
+    let i = this.videoQ.length;
+    while (i > 0 && this.videoQ[i - 1]!.ms > ms) i--;
+    this.videoQ.splice(i, 0, { ms, tag: { typeId: 9, timestampMs: ms, body: tag, keyframe: false, header: false, queuedAt: this.now(), rendition: trackId } });
+    this.flush();
+  }
+
   /** Adds an audio frame. Audio is never dropped for congestion. */
   audio(f: MuxAudioFrame): void {
     if (this.o.audio === null || !this.ready()) return;
@@ -209,6 +278,9 @@ export class FlvMuxer {
   sequenceHeaders(timestampMs: number): MuxedTag[] {
     const tags: MuxedTag[] = [];
     if (this.videoHeader !== null) tags.push({ typeId: 9, timestampMs, body: this.videoHeader, keyframe: true, header: true, queuedAt: this.now() });
+    for (const [trackId, r] of this.renditions) {
+      if (r.header !== null) tags.push({ typeId: 9, timestampMs, body: r.header, keyframe: true, header: true, queuedAt: this.now(), rendition: trackId });
+    }
     if (this.audioHeader !== null) tags.push({ typeId: 8, timestampMs, body: this.audioHeader, keyframe: false, header: true, queuedAt: this.now() });
     return tags;
   }
@@ -259,4 +331,14 @@ export class FlvMuxer {
       this.o.tag(p.tag);
     }
   }
+}
+
+/** An avc1/hvc1 CodedFrames body: the SI24 composition time, then the frame. */
+function withCompositionTime(cts: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(3 + data.length);
+  out[0] = (cts >> 16) & 0xff;
+  out[1] = (cts >> 8) & 0xff;
+  out[2] = cts & 0xff;
+  out.set(data, 3);
+  return out;
 }

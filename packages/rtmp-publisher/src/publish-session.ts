@@ -144,6 +144,8 @@ export class PublishSession {
         this.audioInfo = { sampleRate, channels };
         this.muxer.setAudioConfig(cfg);
       },
+      renditionConfig: (trackId, record) => this.muxer.setRenditionConfig(trackId, record),
+      rendition: (trackId, f) => this.muxer.rendition(trackId, f),
       video: (f) => this.muxer.video(f),
       audio: (f) => this.muxer.audio(f),
       report: (code, message) => this.o.emit({ type: 'error', code, message, fatal: false }),
@@ -156,7 +158,7 @@ export class PublishSession {
       video: capture.hasVideo ? this.o.video!.codec : null,
       audio: capture.hasAudio ? this.o.audio!.codec : null,
       tag: (t) => this.send(t),
-      requestKeyframe: () => capture.video?.requestKeyframe(),
+      requestKeyframe: () => capture.requestKeyframe(),
     });
     if (capture.video !== null) this.congestion = new CongestionController({ maxBps: this.o.video!.bitrateKbps * 1000 });
     this.videoCodec = await capture.start();
@@ -168,7 +170,7 @@ export class PublishSession {
     const { bridge } = this.o.connect;
     const media: PublisherMedia = {
       restart: () => this.muxer.restart(),
-      requestKeyframe: () => this.capture?.video?.requestKeyframe(),
+      requestKeyframe: () => this.capture?.requestKeyframe(),
       metadata: () => this.metadata(),
       sequenceHeaders: (ms) => this.muxer.sequenceHeaders(ms),
       hasVideo: this.capture?.hasVideo === true || this.file?.media.video != null,
@@ -209,7 +211,7 @@ export class PublishSession {
       if (t.typeId === 9 && !t.keyframe) this.meter.framesDropped++;
       return;
     }
-    if (t.typeId === 9) {
+    if (t.typeId === 9 && t.rendition === undefined) {
       this.meter.videoSent(link.bytesSent, t.queuedAt);
       this.meter.drained(link.bytesSent - link.bufferedAmount, performance.now());
     }
@@ -264,14 +266,14 @@ export class PublishSession {
         this.congestion ??= new CongestionController({ maxBps: Math.max(1_000_000, this.file!.bitrate) });
         const d = this.congestion.update(now, queued, drained);
         this.lastDecision = d;
-        const video = this.capture?.video ?? null;
-        video?.setBitrate(d.targetBps);
+        const capture = this.capture;
+        capture?.setBitrate(d.targetBps);
         const level = d.dropKeyframes ? 2 : d.dropVideo ? 1 : 0;
         if (level !== this.dropping) {
           this.dropping = level;
           this.muxer.setDropVideo(d.dropVideo, d.dropKeyframes);
           // The picture resumes at a keyframe: ask for one now rather than wait up to an interval.
-          if (level === 0) video?.requestKeyframe();
+          if (level === 0) capture?.requestKeyframe();
         }
         if (d.overflow) {
           c.drop('the send queue overflowed: the link is not carrying the stream');

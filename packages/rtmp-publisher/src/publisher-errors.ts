@@ -20,6 +20,8 @@ export const PublisherErrorCode = {
   AudioSkipped: 'AUDIO_SKIPPED',
   /** The bridge never took the WebSocket on the first start: not running, or it refuses the target or the page's origin. Fatal. */
   BridgeUnavailable: 'BRIDGE_UNAVAILABLE',
+  /** An attribute's value cannot be used (a malformed `renditions`); the message names the attribute. Fatal, at `start()`. */
+  SettingInvalid: 'SETTING_INVALID',
 } as const;
 
 /** One of {@link PublisherErrorCode}'s values. */

@@ -17,6 +17,7 @@ import {
   type PublisherStats,
   type PublisherVideoCodec,
 } from './worker-protocol.ts';
+import { parseRenditions } from './rendition-settings.ts';
 import { PublisherErrorCode } from './publisher-errors.ts';
 
 /** Detail of the `statechange` event. */
@@ -111,6 +112,13 @@ export class RtmpPublisher extends LitElement {
   @property({ attribute: 'audio-codec' }) audioCodec: PublisherAudioCodec = 'aac';
   /** Audio bitrate, kbps. */
   @property({ attribute: 'audio-bitrate', type: Number }) audioBitrate = 128;
+  /**
+   * Extra video renditions beside the main one, e.g. `640x360@800,320x180@300`
+   * (width×height@kbps, at most 4): each is encoded apart and sent as
+   * Enhanced RTMP multitrack video (tracks 1, 2…), so a server or a player
+   * can pick a quality. Empty (the default): none.
+   */
+  @property() renditions = '';
   /** Show the preview, source pickers, settings and Go live button. */
   @property({ type: Boolean, reflect: true }) controls = false;
 
@@ -162,6 +170,8 @@ export class RtmpPublisher extends LitElement {
     if (!(PUBLISHER_AUDIO_CODECS as readonly string[]).includes(this.audioCodec)) {
       throw this.refuse(RtmpErrorCode.CodecUnsupported, `audio-codec="${this.audioCodec}" is not one of ${PUBLISHER_AUDIO_CODECS.join(', ')}`);
     }
+    const renditions = parseRenditions(this.renditions);
+    if (typeof renditions === 'string') throw this.refuse(PublisherErrorCode.SettingInvalid, `renditions="${this.renditions}": ${renditions}`);
     let media: PublisherSource;
     try {
       if (source instanceof Blob) {
@@ -186,6 +196,7 @@ export class RtmpPublisher extends LitElement {
         height: positive(this.height, 720),
         framerate: positive(this.framerate, 30),
         keyframeIntervalS: positive(this.keyframeInterval, 2),
+        renditions,
       },
       audio: { codec: this.audioCodec, bitrateKbps: positive(this.audioBitrate, 128) },
     };

@@ -33,6 +33,15 @@ export interface VideoSettings {
   framerate: number;
   /** Seconds between keyframes. */
   keyframeIntervalS: number;
+  /** Extra renditions, each encoded apart and sent as Enhanced RTMP multitrack video (track 1, 2…); empty: none. */
+  renditions: RenditionSettings[];
+}
+
+/** One extra rendition of the video (the `renditions` attribute): its size and bitrate. */
+export interface RenditionSettings {
+  width: number;
+  height: number;
+  bitrateKbps: number;
 }
 
 /** Audio encoding settings. */

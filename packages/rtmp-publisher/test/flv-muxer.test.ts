@@ -1,4 +1,4 @@
-import { parseAudioTag, parseVideoTag } from '@rtmp-web/core';
+import { parseAudioTag, parseVideoMessage, parseVideoTag } from '@rtmp-web/core';
 import { describe, expect, it } from 'vitest';
 import { FlvMuxer, type MuxedTag } from '../src/flv-muxer.ts';
 
@@ -97,5 +97,30 @@ describe('FlvMuxer', () => {
     });
     expect(frames.map((f) => f[0])).toEqual([0, 33, 33]);
     expect(frames[0]![1]).toBe(67);
+  });
+
+  it('sends extra renditions as multitrack video, one track per message, each from its own keyframe, in timestamp order', () => {
+    const { m, tags } = make({ audio: null });
+    m.setVideoConfig(AVCC);
+    m.setRenditionConfig(1, AVCC);
+    // A rendition frame before the main track started is not sent.
+    m.rendition(1, { data: frame(9), keyframe: true, dtsUs: 0 });
+    m.video({ data: frame(1), keyframe: true, dtsUs: 1_000_000 });
+    m.rendition(1, { data: frame(2), keyframe: false, dtsUs: 1_000_000 }); // waits for its keyframe
+    m.rendition(1, { data: frame(3), keyframe: true, dtsUs: 1_033_000 });
+    m.video({ data: frame(4), keyframe: false, dtsUs: 1_033_000 });
+    m.rendition(1, { data: frame(5), keyframe: false, ptsUs: 1_100_000, dtsUs: 1_066_000 });
+    m.drain();
+    const seen = tags.map((t) => {
+      const msg = parseVideoMessage(t.body);
+      const tr = msg.tracks[0]!;
+      const tag = tr.tag!;
+      const what = tag.kind === 'sequence-start' ? 'seq' : tag.kind === 'frame' ? `${t.timestampMs}${tag.keyframe ? 'k' : ''}${tag.compositionTimeMs ? `+${tag.compositionTimeMs}` : ''}` : tag.kind;
+      return `${msg.multitrack === undefined ? 'main' : `t${tr.trackId}`}:${what}`;
+    });
+    expect(seen).toEqual(['main:seq', 't1:seq', 'main:0k', 't1:33k', 'main:33', 't1:66+34']);
+    // Only the main track's keyframes are boundaries (a move, a reconnect).
+    expect(tags.filter((t) => t.rendition === 1 && !t.header).every((t) => !t.keyframe)).toBe(true);
+    expect(m.sequenceHeaders(100).map((t) => t.rendition ?? 0)).toEqual([0, 1]);
   });
 });

@@ -112,3 +112,49 @@ describe('<rtmp-publisher> Enhanced RTMP codecs', function () {
     }
   });
 });
+
+describe('<rtmp-publisher> renditions', function () {
+  this.timeout(120_000);
+  const peers = new Peers();
+  after(() => peers.stopAll());
+
+  it('renditions="320x180@300,160x90@150": FFmpeg 8.1’s listen-mode server records three video streams, each at its size, every frame decoding', async () => {
+    const reader = await peer<{ id: string; url: string; port: number }>('peers-ffmpeg8-read', { url: 'rtmp://127.0.0.1:0/live/renditions', seconds: 6, listen: true, openTimeoutMs: 30_000 });
+    peers.add(reader.id);
+    const bridge = await peers.bridge(reader.port);
+    const source = canvasToneSource(640, 360);
+    const url = reader.url.slice(0, reader.url.lastIndexOf('/'));
+    const pub = makePublisher({ url, 'stream-key': 'renditions', bridge, width: 640, height: 360, framerate: 30, 'video-bitrate': 1000, renditions: '320x180@300,160x90@150' });
+    const ev = record(pub);
+    try {
+      await pub.start(source.stream);
+      const read = await peer<{ streams: { type: string; codec: string | null; width: number; height: number; packets: number; frames: number; decodeErrors: number }[] }>('peers-ffmpeg8-result', { id: reader.id });
+      const videos = read.streams.filter((s) => s.type === 'video');
+      console.log(`renditions: FFmpeg 8.1 recorded ${JSON.stringify(read.streams)}; publisher ${pub.stats.fps} fps, errors ${JSON.stringify(ev.errors)}`);
+      const sizes = videos.map((v) => `${v.width}x${v.height}`).sort();
+      assert(JSON.stringify(sizes) === JSON.stringify(['160x90', '320x180', '640x360']), `video streams ${sizes.join(', ')}`);
+      for (const v of videos) {
+        assert(v.codec === 'h264' && v.packets > 60 && v.frames >= 0.8 * v.packets && v.decodeErrors === 0, `stream ${JSON.stringify(v)}`);
+      }
+      assert(ev.errors.every((e) => e.code === 'AUDIO_SKIPPED'), `errors ${JSON.stringify(ev.errors)}`);
+    } finally {
+      pub.stop();
+      pub.remove();
+      await source.stop();
+    }
+  });
+
+  it('a malformed renditions value fails start() with SETTING_INVALID naming the attribute', async () => {
+    const source = canvasToneSource(320, 180);
+    const pub = makePublisher({ url: 'rtmp://127.0.0.1:1/live', 'stream-key': 'x', bridge: 'ws://127.0.0.1:1/', renditions: '320x180' });
+    const ev = record(pub);
+    try {
+      const e = await pub.start(source.stream).then(() => undefined, (x: unknown) => x as { code?: string; message?: string });
+      assert(e?.code === 'SETTING_INVALID' && String(e.message).includes('renditions="320x180"'), `start() gave ${JSON.stringify(e)}`);
+      assert(ev.errors.length === 1 && ev.errors[0]!.fatal && pub.state === 'error', `errors ${JSON.stringify(ev.errors)}, state ${pub.state}`);
+    } finally {
+      pub.remove();
+      await source.stop();
+    }
+  });
+});
