@@ -122,8 +122,8 @@ export class PlayerConnection {
       transport: (t) => new CountingTransport(o.transport?.(t) ?? new WebSocketTransport({ bridge: o.bridge, ...t }), (n) => hooks.bytes(n)),
       timeoutMs: 10_000,
       maxAttempts: Infinity,
-      // The player follows reconnect requests and parses ModEx (timestamp offsets).
-      capsEx: CapsExMask.Reconnect | CapsExMask.ModEx,
+      // The player follows reconnect requests, plays multitrack streams (track-selector.ts) and parses ModEx (timestamp offsets).
+      capsEx: CapsExMask.Reconnect | CapsExMask.Multitrack | CapsExMask.ModEx,
       ...(o.capabilities === undefined ? {} : { clientOptions: { connectFields: connectCapabilityFields(o.capabilities) } }),
     });
     this.conn.on('ready', (r) => this.onReady(r));

@@ -199,12 +199,12 @@ describe('PlayerConnection: the first start', () => {
     expect(t.bytes()).toBe(a.bytesToClient);
   });
 
-  it('declares in connect what it decodes (fourCcList, the info maps) and that it follows reconnect requests and parses ModEx (capsEx)', async () => {
+  it('declares in connect what it decodes (fourCcList, the info maps) and that it follows reconnect requests, plays multitrack and parses ModEx (capsEx)', async () => {
     const t = setUp('rtmp://a.test/live/cam1', new FakeNetwork(), { capabilities: { video: { avc1: 1, av01: 1, hvc1: 0 }, audio: { mp4a: 1, Opus: 1 } } });
     t.pc.start();
     await flush();
     expect(t.connsTo(A)[0]!.connectCommand()!.commandObject).toMatchObject({
-      capsEx: 0x05,
+      capsEx: 0x07,
       fourCcList: ['avc1', 'av01', 'mp4a', 'Opus'],
       videoFourCcInfoMap: { avc1: 1, av01: 1, hvc1: 0 },
       audioFourCcInfoMap: { mp4a: 1, Opus: 1 },
