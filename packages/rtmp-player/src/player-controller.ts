@@ -237,8 +237,9 @@ export class PlayerController implements ReactiveController {
   /** The AudioContext, the worklet and its port, handed to the worker; without audio (reported) where that fails. */
   private async setUpAudio(): Promise<void> {
     const worker = this.worker;
+    let ctx: AudioContext | null = null;
     try {
-      const ctx = new AudioContext({ latencyHint: 'interactive' });
+      ctx = new AudioContext({ latencyHint: 'interactive' });
       this.audioContext = ctx;
       if (ctx.state === 'suspended') void ctx.resume().catch(() => {});
       await ctx.audioWorklet.addModule(audioWorkletModuleUrl());
@@ -253,6 +254,8 @@ export class PlayerController implements ReactiveController {
       const c: PlayerCommand = { type: 'audio-output', audioPort: channel.port2, audioOutputLatencyMs: (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000 };
       worker?.postMessage(c, commandTransfer(c));
     } catch (e) {
+      // Disposed meanwhile (closing the context aborts a pending addModule): nothing to report.
+      if (ctx !== null && this.audioContext !== ctx) return;
       this.onEvent({ type: 'error', error: { code: PlayerErrorCode.AudioUnavailable, message: `no audio output: ${String(e)}`, fatal: false } });
     }
   }

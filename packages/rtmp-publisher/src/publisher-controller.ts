@@ -95,6 +95,9 @@ export class PublisherController implements ReactiveController {
     w.onmessage = (ev: MessageEvent<PublisherEvent>) => this.receive(ev.data);
     w.onerror = (ev) => {
       ev.preventDefault();
+      // A worker that failed is not reused: the next start() makes a new one.
+      w.terminate();
+      if (this.worker === w) this.worker = null;
       this.receive({ type: 'error', code: PublisherErrorCode.WorkerError, message: ev.message || 'the publisher worker failed to load', fatal: true });
       this.receive({ type: 'state', state: 'error' });
     };

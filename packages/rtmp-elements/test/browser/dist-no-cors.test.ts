@@ -34,6 +34,10 @@ describe('dist/rtmp.js from another origin whose workers have no CORS', () => {
       assert(e.code === 'WORKER_ERROR' && e.fatal, JSON.stringify(e));
       assert(e.message.includes(`could not be loaded from ${cdn.origin}`) && e.message.includes('CORS'), e.message);
       await waitFor(() => el.stats.state === 'error', 5000, `state error (now ${el.stats.state})`);
+      // Playing again tries a new worker, and says so again.
+      void el.play().catch(() => {});
+      await waitFor(() => log.errors.length > 1, 10_000, 'a second error event');
+      assert(log.errors[1]?.code === 'WORKER_ERROR', JSON.stringify(log.errors[1]));
     } finally {
       el.parentElement?.remove();
     }
@@ -49,18 +53,21 @@ describe('dist/rtmp.js from another origin whose workers have no CORS', () => {
     el.addEventListener('error', (e) => errors.push((e as unknown as CustomEvent<{ code: string; message: string }>).detail));
     document.body.append(el);
     try {
-      const outcome = await Promise.race([
-        el.start(source.stream).then(
-          () => null,
-          (e: unknown) => e as { code?: string; message?: string },
-        ),
-        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000)),
-      ]);
-      assert(outcome !== 'timeout' && outcome !== null, `start() ${outcome === null ? 'resolved' : 'never settled'}`);
-      assert(outcome.code === 'WORKER_ERROR', `rejected with ${String(outcome.code)}: ${String(outcome.message)}`);
-      assert(outcome.message?.includes(`could not be loaded from ${cdn.origin}`), String(outcome.message));
-      assert(errors.some((x) => x.code === 'WORKER_ERROR'), JSON.stringify(errors));
-      assert(el.stats.state === 'error', `state ${el.stats.state}`);
+      // Twice: a failed worker is not reused, so a second start() fails the same way (no hang).
+      for (const attempt of [1, 2]) {
+        const outcome = await Promise.race([
+          el.start(source.stream).then(
+            () => null,
+            (e: unknown) => e as { code?: string; message?: string },
+          ),
+          new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000)),
+        ]);
+        assert(outcome !== 'timeout' && outcome !== null, `start() #${attempt} ${outcome === null ? 'resolved' : 'never settled'}`);
+        assert(outcome.code === 'WORKER_ERROR', `start() #${attempt} rejected with ${String(outcome.code)}: ${String(outcome.message)}`);
+        assert(outcome.message?.includes(`could not be loaded from ${cdn.origin}`), String(outcome.message));
+        assert(el.stats.state === 'error', `state ${el.stats.state}`);
+      }
+      assert(errors.filter((x) => x.code === 'WORKER_ERROR').length === 2, JSON.stringify(errors));
     } finally {
       el.remove();
       await source.stop();
