@@ -20,6 +20,10 @@
  * idle moment, and the first play takes it: that time is off the time to
  * first frame. An element created and played at once gains nothing, and no
  * spare is kept once no element is waiting.
+ *
+ * The worker file sits beside the bundle, which may be on a CDN:
+ * `startModuleWorker` starts it from there too (through a same-origin blob),
+ * and directly, with no extra step, from the page's own origin.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { startModuleWorker } from '@rtmp-web/transport/worker';

@@ -3,7 +3,8 @@
  * (the player's has the same shape): it creates the worker, hands it the
  * media (a MediaStream's tracks through {@link captureTracks}, or a file's
  * bytes), turns the worker's states into the promise `start()` returns, and
- * ends the worker when the element leaves the document.
+ * ends the worker when the element leaves the document. The worker starts
+ * with `startModuleWorker`, so the bundle may be served from a CDN.
  *
  * The element keeps what a page sees: its settings, the sources it opened,
  * the controls, and the events it fires from {@link PublisherController}'s
