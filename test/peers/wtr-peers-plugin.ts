@@ -18,6 +18,7 @@
  * | `peers-log` | `{ id }` | the peer's log text, if it has one |
  * | `peers-dist-server`, `peers-dist-requests` | dist/ served from another origin, with or without CORS | see dist-server.ts |
  * | `peers-ffmpeg8-*` | FFmpeg 8.1 (node-av) publish, read, listen, multitrack server | see ffmpeg8-peers.ts |
+ * | `peers-gst-*` | GStreamer (rtmp2sink/rtmp2src) publish, read, result | see gstreamer-peers.ts |
  * | `page-screenshot` | `{ x, y, width, height }` (CSS px) | a PNG of that part of the page as the browser composited it, base64 |
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,7 @@ import { createBridge } from '../../bridge/src/index.ts';
 import { distServerCommands } from './dist-server.ts';
 import { ffmpegPublish, ffprobe, makeTestSource, spawnFfmpeg, type TestSourceOptions } from './ffmpeg.ts';
 import { ffmpeg8Commands } from './ffmpeg8-peers.ts';
+import { gstreamerCommands } from './gstreamer-peers.ts';
 import { startNginxRtmp } from './nginx-rtmp.ts';
 import { startNodeMediaServer } from './node-media-server.ts';
 import { publisherCommands } from './publisher-peers.ts';
@@ -63,6 +65,8 @@ const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
   ...reconnectProxyCommands(keep),
   // Enhanced RTMP v2: FFmpeg 8.1 through node-av, in child processes (see ffmpeg8-peers.ts).
   ...ffmpeg8Commands(keep),
+  // GStreamer's rtmp2 elements through gst-launch-1.0 (see gstreamer-peers.ts).
+  ...gstreamerCommands(keep),
   // dist/ on another origin, as a CDN serves it (see dist-server.ts).
   ...distServerCommands(keep),
 
