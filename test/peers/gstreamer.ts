@@ -28,14 +28,16 @@ function tail(text: string): string {
 }
 
 /**
- * Runs `gst-launch-1.0 -e [-v] <pipeline>`; killed after `maxMs`.
+ * Runs `gst-launch-1.0 -e [-v] <pipeline>` (`eos: false`: without `-e`, so
+ * SIGINT stops it at once instead of waiting for EOS to reach every sink);
+ * killed after `maxMs`.
  * `onStdoutLine` sees every stdout line (with `-v`, caps and fakesink's
  * per-buffer messages).
  */
-export function spawnGstLaunch(pipeline: string, o: { maxMs?: number; verbose?: boolean; onStdoutLine?: (line: string) => void } = {}): GstProcess {
+export function spawnGstLaunch(pipeline: string, o: { maxMs?: number; verbose?: boolean; eos?: boolean; onStdoutLine?: (line: string) => void } = {}): GstProcess {
   // gst-launch takes each argument as one token (it escapes spaces inside one), so the
   // description goes in split at its spaces (no value in ours has one).
-  const args = ['-e', ...(o.verbose ? ['-v'] : []), ...pipeline.split(/\s+/).filter((t) => t !== '')];
+  const args = [...(o.eos === false ? [] : ['-e']), ...(o.verbose ? ['-v'] : []), ...pipeline.split(/\s+/).filter((t) => t !== '')];
   const child = spawn('gst-launch-1.0', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (b: Buffer) => (err = tail(err + b.toString())));
@@ -142,6 +144,8 @@ export interface GstReadResult {
   video: number[];
   /** Decoded audio buffers' pts (s). */
   audio: number[];
+  /** The decoded audio buffers' durations added up (s): the sound decoded, whatever the sample rate. */
+  audioSeconds: number;
   /** The decoded caps each sink negotiated (the last seen), e.g. `video/x-raw, format=(string)I420, width=(int)640, …`. */
   videoCaps: string;
   audioCaps: string;
@@ -169,31 +173,40 @@ export interface GstReader extends GstProcess {
 /**
  * GStreamer plays `url` for `seconds`: rtmp2src ! flvdemux, H.264 through
  * h264parse ! avdec_h264 and AAC through aacparse ! avdec_aac into fakesinks
- * (sync=false, silent=false) named vsink and asink; with `-v`, each buffer a
+ * (sync=false, silent=false) named vsink and asink, async=false so the
+ * pipeline plays without prerolling both (a stream without audio would hold
+ * the video sink's first frame for ever); with `-v`, each buffer a
  * sink takes is a stdout line with its pts, so counting them counts decoded
  * frames and audio buffers. Stopped with SIGINT after `seconds`.
  */
 export function gstRead(url: string, seconds: number, maxMs = (seconds + 30) * 1000): GstReader {
   const video: number[] = [];
   const audio: number[] = [];
+  let audioSeconds = 0;
   const caps = { video: '', audio: '', h264: '', aac: '' };
   const errors: string[] = [];
-  // "/GstPipeline:pipeline0/GstFakeSink:vsink: last-message = chain   ******* (vsink:sink) (1382400 bytes, dts: none, pts: 0:00:01.233333333, …"
-  const chain = /\((vsink|asink):sink\) \(\d+ bytes, dts: [^,]*, pts: (\d+:\d\d:\d\d\.\d+)/;
+  // "/GstPipeline:pipeline0/GstFakeSink:asink: last-message = chain   ******* (asink:sink) (4096 bytes, dts: none, pts: 0:00:01.233333333, duration: 0:00:00.023219955, …"
+  const chain = /\((vsink|asink):sink\) \(\d+ bytes, dts: [^,]*, pts: (\d+:\d\d:\d\d\.\d+)(?:, duration: (\d+:\d\d:\d\d\.\d+))?/;
   // "/GstPipeline:pipeline0/GstFakeSink:vsink.GstPad:sink: caps = video/x-raw, …"
   const capsLine = /:(vsink|asink|h264parse|aacparse)\.GstPad:(sink|src): caps = (.*)$/;
   const pipeline = [
     `rtmp2src location=${url} ! flvdemux name=demux`,
-    `demux.video ! queue ! h264parse name=h264parse ! avdec_h264 ! fakesink name=vsink sync=false silent=false`,
-    `demux.audio ! queue ! aacparse name=aacparse ! avdec_aac ! fakesink name=asink sync=false silent=false`,
+    `demux.video ! queue ! h264parse name=h264parse ! avdec_h264 ! fakesink name=vsink sync=false async=false silent=false`,
+    `demux.audio ! queue ! aacparse name=aacparse ! avdec_aac ! fakesink name=asink sync=false async=false silent=false`,
   ].join(' ');
   const gst = spawnGstLaunch(pipeline, {
     maxMs,
     verbose: true,
+    // A reader needs no EOS (and a sink whose pad never came would never see one).
+    eos: false,
     onStdoutLine(line) {
       const c = chain.exec(line);
       if (c) {
-        (c[1] === 'vsink' ? video : audio).push(clockTime(c[2]!));
+        if (c[1] === 'vsink') video.push(clockTime(c[2]!));
+        else {
+          audio.push(clockTime(c[2]!));
+          if (c[3] !== undefined) audioSeconds += clockTime(c[3]);
+        }
         return;
       }
       const k = capsLine.exec(line);
@@ -213,7 +226,7 @@ export function gstRead(url: string, seconds: number, maxMs = (seconds + 30) * 1
     clearTimeout(timer);
     const stderr = gst.stderr();
     const errs = [...errors, ...stderr.split('\n').filter((l) => l.startsWith('ERROR'))];
-    return { exit, video, audio, videoCaps: caps.video, audioCaps: caps.audio, h264Caps: caps.h264, aacCaps: caps.aac, errors: errs.join('\n'), stderr: stderr.slice(-4000) };
+    return { exit, video, audio, audioSeconds, videoCaps: caps.video, audioCaps: caps.audio, h264Caps: caps.h264, aacCaps: caps.aac, errors: errs.join('\n'), stderr: stderr.slice(-4000) };
   });
   return {
     ...gst,
