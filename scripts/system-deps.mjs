@@ -5,9 +5,10 @@
  * silently.
  *
  * Checked: nginx and its RTMP module, FFmpeg/ffprobe with every encoder,
- * decoder and lavfi source the tests name, Chromium (`CHROMIUM_PATH` when
- * set, else Debian's /usr/bin/chromium), python3 (the throttle proxy) and
- * openssl (test certificates).
+ * decoder and lavfi source the tests name, GStreamer (gst-launch-1.0 and
+ * every element its test pipelines name, rtmp2sink/rtmp2src among them),
+ * Chromium (`CHROMIUM_PATH` when set, else Debian's /usr/bin/chromium),
+ * python3 (the throttle proxy) and openssl (test certificates).
  *
  * - Everything there: silent, exit 0.
  * - Missing, root, apt-get on PATH: installs the missing Debian packages
@@ -37,6 +38,18 @@ const FFMPEG_ENCODERS = [
 const FFMPEG_DECODERS = ['libspeex', 'nellymoser', 'h264', 'aac'];
 /** lavfi sources the tests generate media from (`-f lavfi -i testsrc2=…`). */
 const FFMPEG_FILTERS = ['testsrc2', 'sine', 'color'];
+/**
+ * GStreamer elements test/peers/gstreamer.ts's pipelines name, by the Debian
+ * package that has them (gst-launch-1.0 and gst-inspect-1.0 come with
+ * gstreamer1.0-tools; fakesink and queue with the core library it pulls in).
+ */
+const GST_ELEMENTS = {
+  'gstreamer1.0-plugins-base': ['videotestsrc', 'audiotestsrc', 'audioconvert', 'audioresample'],
+  'gstreamer1.0-plugins-good': ['flvmux', 'flvdemux', 'aacparse'],
+  'gstreamer1.0-plugins-bad': ['rtmp2sink', 'rtmp2src', 'h264parse'],
+  'gstreamer1.0-plugins-ugly': ['x264enc'],
+  'gstreamer1.0-libav': ['avenc_aac', 'avdec_h264', 'avdec_aac'],
+};
 /** Where test/peers/nginx-rtmp.ts loads the RTMP module from (Debian's path). */
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 /** Debian's Chromium, used unless `CHROMIUM_PATH` names another. */
@@ -78,6 +91,27 @@ function ffmpegList(ffmpeg, what) {
   return new Set(out.stdout.split('\n').flatMap((l) => line.exec(l)?.[1] ?? []));
 }
 
+/** The element names in `gst-inspect-1.0`'s listing ("rtmp2:  rtmp2sink: RTMP sink element"), or undefined if it failed. */
+function gstElements(gstInspect) {
+  // The first run on a machine builds GStreamer's plugin registry: give it time.
+  const out = spawnSync(gstInspect, [], { encoding: 'utf8', timeout: 60_000 });
+  if (out.status !== 0) return undefined;
+  return new Set(out.stdout.split('\n').flatMap((l) => /^[\w-]+:\s+([\w-]+): /.exec(l)?.[1] ?? []));
+}
+
+/**
+ * A check of GStreamer's elements `names`: what is missing, or undefined.
+ * `listing` lists the elements once for every check that asks.
+ */
+function gstProblem(env, names, listing) {
+  const gstInspect = which('gst-inspect-1.0', env);
+  if (gstInspect === undefined) return { text: `no gst-inspect-1.0 on PATH to look for ${names.join(', ')}`, apt: true };
+  const have = listing(gstInspect);
+  if (have === undefined) return { text: `${gstInspect} failed`, apt: false };
+  const missing = names.filter((n) => !have.has(n));
+  return missing.length === 0 ? undefined : { text: `GStreamer lacks the elements ${missing.join(', ')}`, apt: true };
+}
+
 /**
  * What FFmpeg lacks, as one sentence, or undefined. `apt` says whether
  * installing Debian's ffmpeg would fix it (it would not if another ffmpeg
@@ -108,6 +142,8 @@ function ffmpegProblem(env) {
 function requirements(env) {
   const onPath = (command) => () => (which(command, env) === undefined ? { text: `no ${command} on PATH`, apt: true } : undefined);
   const chromium = env.CHROMIUM_PATH;
+  let elements;
+  const listing = (gstInspect) => (elements ??= { set: gstElements(gstInspect) }).set;
   return [
     { need: 'nginx on PATH (the nginx-rtmp test server)', debian: 'nginx', check: onPath('nginx') },
     {
@@ -120,6 +156,16 @@ function requirements(env) {
       debian: 'ffmpeg',
       check: () => ffmpegProblem(env),
     },
+    {
+      need: 'GStreamer: gst-launch-1.0 and gst-inspect-1.0 on PATH (test/peers/gstreamer.ts)',
+      debian: 'gstreamer1.0-tools',
+      check: () => onPath('gst-launch-1.0')() ?? onPath('gst-inspect-1.0')(),
+    },
+    ...Object.entries(GST_ELEMENTS).map(([debian, names]) => ({
+      need: `GStreamer elements ${names.join(' ')} (test/peers/gstreamer.ts's pipelines)`,
+      debian,
+      check: () => gstProblem(env, names, listing),
+    })),
     chromium !== undefined && chromium !== ''
       ? {
           need: `Chromium at CHROMIUM_PATH (${chromium})`,
