@@ -6,7 +6,9 @@
  *
  * The clocks are this file's job: {@link CaptureClock} puts both tracks on
  * the session clock; video frames keep the mapping they arrived with while in
- * the encoder; audio goes through {@link AudioTimeline}, which feeds the
+ * the encoder, and get decode times from their presentation times
+ * ({@link DecodeTimeline}: an encoder with B-frames, Firefox's, emits them
+ * in decode order); audio goes through {@link AudioTimeline}, which feeds the
  * encoder a gapless clock, maps packets back and bounds the audio's lag
  * (skipping, with a non-fatal `AUDIO_SKIPPED` at most every 5 s).
  */
@@ -14,6 +16,7 @@ import { RtmpError } from '@rtmp-web/core';
 import { AudioEncoderStage } from './audio-encoder-stage.ts';
 import { AudioTimeline } from './audio-timeline.ts';
 import { CaptureClock, type ClockMapping } from './capture-clock.ts';
+import { DecodeTimeline } from './decode-timeline.ts';
 import type { MuxAudioFrame, MuxVideoFrame } from './flv-muxer.ts';
 import { PublisherErrorCode } from './publisher-errors.ts';
 import type { PublisherMeter } from './publisher-stats.ts';
@@ -50,9 +53,14 @@ export class CaptureInput {
   private readonly clock = new CaptureClock();
   private readonly timeline = new AudioTimeline();
   private readonly arrivals = new Map<number, { at: number; mapping: ClockMapping }>();
+  /** Decode times for the main encoder's output, and for each rendition's. */
+  private readonly decodeTimes = new DecodeTimeline();
+  private readonly renditionDecodeTimes: DecodeTimeline[];
   private readers: ReadableStreamDefaultReader<VideoFrame | AudioData>[] = [];
   private lastSkipEventAt = -Infinity;
   private closed = false;
+  /** When the source last delivered audio (performance.now; null: never), whether or not the encoder could take it yet. */
+  private audioArrived: number | null = null;
   /** The video encoder, when the source has video. */
   readonly video: VideoEncoderStage | null;
   /** The extra renditions' encoders (track i + 1), each fed its own copy of every frame; they keep their bitrates. */
@@ -90,6 +98,7 @@ export class CaptureInput {
                 },
               ),
           );
+    this.renditionDecodeTimes = this.renditions.map(() => new DecodeTimeline());
     this.audio =
       audio !== null && (input.audio !== undefined || input.pushedAudio === true)
         ? new AudioEncoderStage(audio, {
@@ -106,6 +115,11 @@ export class CaptureInput {
   }
   get hasAudio(): boolean {
     return this.audio !== null;
+  }
+
+  /** When the source last delivered audio (performance.now), null before any: a source whose audio never starts is told apart from an encoder still starting. */
+  get audioArrivedAt(): number | null {
+    return this.audioArrived;
   }
 
   /** Audio skipped so far because the encoder fell behind, ms. */
@@ -195,6 +209,7 @@ export class CaptureInput {
       return;
     }
     const nowUs = performance.now() * 1000;
+    this.audioArrived = nowUs / 1000;
     if (!this.audio.ready) {
       // Audio from before the encoder could take it would only go out late: the stream's audio starts when it can.
       this.audio.prepare(data);
@@ -227,12 +242,12 @@ export class CaptureInput {
     }
     const us = arrived !== undefined ? captureUs + arrived.mapping.offsetUs : this.clock.toSession('video', captureUs);
     if (us === undefined) return;
-    this.sink.video({ data, keyframe, dtsUs: us });
+    this.sink.video({ data, keyframe, dtsUs: this.decodeTimes.next(us), ptsUs: us });
   }
 
   private onRenditionChunk(trackId: number, data: Uint8Array, keyframe: boolean, captureUs: number): void {
     const us = this.clock.toSession('video', captureUs);
-    if (us !== undefined) this.sink.rendition(trackId, { data, keyframe, dtsUs: us });
+    if (us !== undefined) this.sink.rendition(trackId, { data, keyframe, dtsUs: this.renditionDecodeTimes[trackId - 1]!.next(us), ptsUs: us });
   }
 
   private onAudioChunk(data: Uint8Array, encoderUs: number, durationUs: number): void {

@@ -118,8 +118,11 @@ export class FlvMuxer {
   private droppedFrames = 0;
   private readonly maxWaitMs: number;
   private readonly now: () => number;
+  /** The audio track's codec; null without one (or once given up: {@link withoutAudio}). */
+  private audioCodec: PublisherAudioCodec | null;
 
   constructor(private readonly o: FlvMuxerOptions) {
+    this.audioCodec = o.audio;
     this.maxWaitMs = o.maxWaitMs ?? 60;
     this.now = o.now ?? (() => performance.now());
   }
@@ -151,9 +154,27 @@ export class FlvMuxer {
     if (this.headersSent) this.emitNow(9, this.videoHeader, this.lastVideoMs);
   }
 
+  /**
+   * The stream goes on without its audio track (the source's audio never
+   * started): video no longer waits for an audio configuration, and what
+   * audio is queued is dropped. For the rest of the session.
+   */
+  withoutAudio(): void {
+    this.audioCodec = null;
+    this.audioHeader = null;
+    this.audioQ = [];
+    this.flush();
+  }
+
+  /** Whether the stream still carries audio. */
+  get hasAudio(): boolean {
+    return this.audioCodec !== null;
+  }
+
   /** Sets the audio configuration (AudioSpecificConfig or Opus ID header). */
   setAudioConfig(config: Uint8Array): void {
-    this.audioHeader = this.o.audio === 'aac' ? buildAacSequenceHeaderTag(config) : buildExAudioSequenceStartTag('Opus', config);
+    if (this.audioCodec === null) return;
+    this.audioHeader = this.audioCodec === 'aac' ? buildAacSequenceHeaderTag(config) : buildExAudioSequenceStartTag('Opus', config);
     if (this.headersSent) this.emitNow(8, this.audioHeader, this.lastAudioMs);
   }
 
@@ -261,10 +282,10 @@ export class FlvMuxer {
 
   /** Adds an audio frame. Audio is never dropped for congestion. */
   audio(f: MuxAudioFrame): void {
-    if (this.o.audio === null || !this.ready()) return;
+    if (this.audioCodec === null || !this.ready()) return;
     const ms = Math.max(this.toMs(f.ptsUs), this.lastAudioMs);
     this.lastAudioMs = ms;
-    const body = this.o.audio === 'aac' ? buildAacFrameTag(f.data) : buildExAudioFrameTag('Opus', f.data);
+    const body = this.audioCodec === 'aac' ? buildAacFrameTag(f.data) : buildExAudioFrameTag('Opus', f.data);
     this.audioQ.push({ ms, tag: { typeId: 8, timestampMs: ms, body, keyframe: false, header: false, queuedAt: this.now() } });
     this.flush();
   }
@@ -292,7 +313,7 @@ export class FlvMuxer {
 
   /** Headers known for every track we carry. */
   private ready(): boolean {
-    return (this.o.video === null || this.videoHeader !== null) && (this.o.audio === null || this.audioHeader !== null);
+    return (this.o.video === null || this.videoHeader !== null) && (this.audioCodec === null || this.audioHeader !== null);
   }
 
   private toMs(us: number): number {
@@ -307,7 +328,7 @@ export class FlvMuxer {
   }
 
   private flush(all = false): void {
-    const both = this.o.video !== null && this.o.audio !== null;
+    const both = this.o.video !== null && this.audioCodec !== null;
     for (;;) {
       const v = this.videoQ[0];
       const a = this.audioQ[0];

@@ -32,6 +32,8 @@ import type { AudioSettings, ConnectSettings, MediaInput, PublisherEvent, Publis
 
 export { MAX_CONNECT_ATTEMPTS, REFUSAL_WINDOW_MS } from './publisher-connection.ts';
 const TICK_MS = 200;
+/** Video waits this long for the source's first audio before it goes out alone, ms; audio that stops this long is reported. */
+const AUDIO_WAIT_MS = 3000;
 
 /** What {@link PublishSession} is given. */
 export interface PublishSessionOptions {
@@ -60,6 +62,9 @@ export class PublishSession {
   private lastDecision = { queueMs: 0, targetBps: 0 };
   /** 0: sending all video, 1: dropping non-key frames, 2: dropping all video. */
   private dropping = 0;
+  /** When the first encoded video frame came (performance.now), for the audio watch. */
+  private firstVideoAt: number | null = null;
+  private audioStallReported = false;
 
   constructor(private readonly o: PublishSessionOptions) {}
 
@@ -146,7 +151,10 @@ export class PublishSession {
       },
       renditionConfig: (trackId, record) => this.muxer.setRenditionConfig(trackId, record),
       rendition: (trackId, f) => this.muxer.rendition(trackId, f),
-      video: (f) => this.muxer.video(f),
+      video: (f) => {
+        this.firstVideoAt ??= performance.now();
+        this.muxer.video(f);
+      },
       audio: (f) => this.muxer.audio(f),
       report: (code, message) => this.o.emit({ type: 'error', code, message, fatal: false }),
       fail: (code, e) => this.fail(code, e, true),
@@ -248,15 +256,47 @@ export class PublishSession {
         v === null || c?.video == null
           ? null
           : { codec: VIDEO_FOURCC[v.codec], width: v.width, height: v.height, framerate: v.framerate, bitrateKbps: (c.video.bitrate || v.bitrateKbps * 1000) / 1000 },
-      audio: a === null || c?.hasAudio !== true ? null : { codec: AUDIO_FOURCC[a.codec], ...audio, bitrateKbps: a.bitrateKbps },
+      audio: a === null || c?.hasAudio !== true || !this.muxer.hasAudio ? null : { codec: AUDIO_FOURCC[a.codec], ...audio, bitrateKbps: a.bitrateKbps },
     });
   }
 
   // ---- congestion and stats -----------------------------------------------
 
+  /**
+   * The source's audio never started (an AudioContext that never ran, a
+   * muted device: no AudioData at all, which is not an encoder still
+   * starting up): after {@link AUDIO_WAIT_MS} of video the stream goes on
+   * without an audio track, rather than send nothing while it says
+   * `publishing`. Audio that stopped is reported once (the video goes on:
+   * the muxer waits for audio only briefly).
+   */
+  private watchAudio(now: number): void {
+    const c = this.capture;
+    if (c?.hasAudio !== true || !this.muxer.hasAudio || this.firstVideoAt === null) return;
+    const lastAudioAt = c.audioArrivedAt;
+    if (lastAudioAt === null) {
+      if (now - this.firstVideoAt < AUDIO_WAIT_MS) return;
+      this.muxer.withoutAudio();
+      this.o.emit({
+        type: 'error',
+        code: PublisherErrorCode.AudioUnavailable,
+        message: `no audio came from the source in ${AUDIO_WAIT_MS / 1000} s (an AudioContext that never ran, a muted or silent device): publishing the video alone`,
+        fatal: false,
+      });
+      return;
+    }
+    if (now - lastAudioAt <= AUDIO_WAIT_MS) {
+      this.audioStallReported = false;
+    } else if (!this.audioStallReported) {
+      this.audioStallReported = true;
+      this.o.emit({ type: 'error', code: PublisherErrorCode.AudioUnavailable, message: `the source's audio stopped ${Math.round((now - lastAudioAt) / 1000)} s ago: the video goes on`, fatal: false });
+    }
+  }
+
   private tick(): void {
     const c = this.link;
     const now = performance.now();
+    this.watchAudio(now);
     if (c !== null && c.publishing) {
       const buffered = c.bufferedAmount;
       const drained = c.bytesSent - buffered;

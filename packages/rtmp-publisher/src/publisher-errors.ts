@@ -18,6 +18,8 @@ export const PublisherErrorCode = {
   Internal: 'INTERNAL_ERROR',
   /** The audio encoder fell behind real time, so audio is skipped to keep its lag bounded (at most one event per 5 s; the total in `stats.audioSkippedMs`). Not fatal. */
   AudioSkipped: 'AUDIO_SKIPPED',
+  /** The source's audio never started (an AudioContext that never ran, a muted or silent device), or stopped: the video goes out alone (announced so in the metadata when it never started). Not fatal. */
+  AudioUnavailable: 'AUDIO_UNAVAILABLE',
   /** The bridge never took the WebSocket on the first start: not running, or it refuses the target or the page's origin. Fatal. */
   BridgeUnavailable: 'BRIDGE_UNAVAILABLE',
   /** An attribute's value cannot be used (a malformed `renditions`); the message names the attribute. Fatal, at `start()`. */
