@@ -5,21 +5,9 @@
  * through flvdemux, h264parse ! avdec_h264 and aacparse ! avdec_aac, counting
  * what it decodes. Its playing twin is player-gstreamer.test.ts.
  */
+// A type only (erased): the peer itself runs in Node.
+import type { GstReadResult } from '../../../../test/peers/gstreamer.ts';
 import { assert, canvasToneSource, makePublisher, peer, Peers, record, waitFor } from './publisher-helpers.ts';
-
-/** What the GStreamer reader decoded (test/peers/gstreamer.ts's GstReadResult). */
-interface GstReadResult {
-  exit: number | string;
-  video: number[];
-  audio: number[];
-  audioSeconds: number;
-  videoCaps: string;
-  audioCaps: string;
-  h264Caps: string;
-  aacCaps: string;
-  errors: string;
-  stderr: string;
-}
 
 const FPS = 30;
 const READ_S = 5;
