@@ -7,7 +7,9 @@
  *   `decoderConfig.description` is the avcC / hvcC for the sequence header
  *   (ISO 14496-15). VP9 and AV1 come with no description (Chromium): the
  *   core builds their vpcC / av1C (`videoConfigRecord`), the av1C from the
- *   first keyframe's sequence header OBU.
+ *   first keyframe's sequence header OBU. An H.264 keyframe that carries
+ *   its SPS and PPS in band (Firefox's do) gives the avcC instead:
+ *   {@link avcConfigFromKeyframe}.
  * - Keyframes every `keyframeIntervalS` of input time, and on request (a new
  *   connection or the end of a congestion drop needs one to start from):
  *   {@link KeyframeSchedule}.
@@ -19,7 +21,7 @@
  *   while the encoder is backed up are dropped: a realtime encoder that
  *   falls behind must not buffer.
  */
-import { RtmpError, RtmpErrorCode, videoConfigRecord } from '@rtmp-web/core';
+import { avcNaluType, buildAvcDecoderConfigurationRecord, isNalLengthSize, iterateNalus, RtmpError, RtmpErrorCode, videoConfigRecord } from '@rtmp-web/core';
 import { copyBufferSource } from './buffer-source.ts';
 import { FrameRateLimiter, KeyframeSchedule } from './frame-schedule.ts';
 import type { VideoSettings } from './worker-protocol.ts';
@@ -76,6 +78,35 @@ export function hevcLevelFor(width: number, height: number, fps: number): number
   if (ps <= 2_228_224 && sps <= 66_846_720) return 120;
   if (ps <= 2_228_224 && sps <= 133_693_440) return 123;
   return 153;
+}
+
+/**
+ * The avcC for an H.264 keyframe (length-prefixed, the NAL length size
+ * `description`'s, else 4) built from the SPS and PPS it carries in band,
+ * or null when it carries none (Chromium's keyframes) or cannot be split.
+ *
+ * Why: Firefox ESR 153's `decoderConfig.description` writes each parameter
+ * set's NAL header byte twice (`00 18 67 67 42 c0 1f …`, the length counting
+ * the extra byte), which FFmpeg rejects ("sps_id 1 out of range") while its
+ * keyframes carry the right SPS and PPS. Those are what the keyframe was
+ * encoded with, so they are the better source wherever they are present.
+ */
+export function avcConfigFromKeyframe(keyframe: Uint8Array, description: Uint8Array | null): Uint8Array | null {
+  const lengthSize = description !== null && description.length > 4 ? (description[4]! & 0x03) + 1 : 4;
+  if (!isNalLengthSize(lengthSize)) return null;
+  const sps: Uint8Array[] = [];
+  const pps: Uint8Array[] = [];
+  try {
+    for (const nalu of iterateNalus(keyframe, lengthSize)) {
+      const type = avcNaluType(nalu);
+      if (type === 7) sps.push(nalu);
+      else if (type === 8) pps.push(nalu);
+    }
+    if (sps.length === 0 || pps.length === 0) return null;
+    return buildAvcDecoderConfigurationRecord({ sps, pps, nalLengthSize: lengthSize });
+  } catch {
+    return null; // not length-prefixed as described, or a malformed SPS: keep the encoder's own record
+  }
 }
 
 /** See the file comment. */
@@ -182,7 +213,8 @@ export class VideoEncoderStage {
     chunk.copyTo(data);
     const dc = meta?.decoderConfig;
     if (dc !== undefined) {
-      const desc = dc.description === undefined ? null : copyBufferSource(dc.description);
+      const given = dc.description === undefined ? null : copyBufferSource(dc.description);
+      const desc = chunk.type === 'key' && /^avc[13]\./.test(dc.codec) ? (avcConfigFromKeyframe(data, given) ?? given) : given;
       const key = `${dc.codec}:${desc === null ? '' : hex(desc)}`;
       // Chromium repeats decoderConfig on every keyframe; a new sequence
       // header goes out only when it changed.
