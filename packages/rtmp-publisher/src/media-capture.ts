@@ -70,10 +70,15 @@ function videoFallback(track: MediaStreamTrack, post: (c: PublisherCommand, t: T
   video.srcObject = new MediaStream([track]);
   void video.play().catch(() => {});
   let stopped = false;
-  const onFrame = (_now: number, meta: { mediaTime: number }): void => {
+  const onFrame = (): void => {
     if (stopped) return;
     try {
-      const frame = new VideoFrame(video, { timestamp: Math.round(meta.mediaTime * 1e6) });
+      // Stamped on this realm's clock, not with the frame's mediaTime:
+      // Firefox's media clock follows its audio backend, which can run
+      // slower than real time (its mock backend does on a loaded machine),
+      // and video stamped by it fell seconds behind the audio (see
+      // audioFallback, stamped the same way).
+      const frame = new VideoFrame(video, { timestamp: Math.round(performance.now() * 1000) });
       post({ cmd: 'video-frame', frame }, [frame as unknown as Transferable]);
     } catch {
       /* no frame yet */
@@ -94,7 +99,6 @@ function audioFallback(track: MediaStreamTrack, post: (c: PublisherCommand, t: T
   // ScriptProcessorNode is deprecated but is the one audio tap every
   // browser without MediaStreamTrackProcessor has without a worklet file.
   const node = ctx.createScriptProcessor(1024, channels, channels);
-  let frames = 0;
   node.onaudioprocess = (ev) => {
     const n = ev.inputBuffer.length;
     const planar = new Float32Array(n * channels);
@@ -104,10 +108,17 @@ function audioFallback(track: MediaStreamTrack, post: (c: PublisherCommand, t: T
       sampleRate: ctx.sampleRate,
       numberOfFrames: n,
       numberOfChannels: channels,
-      timestamp: Math.round((frames / ctx.sampleRate) * 1e6),
+      // Stamped on this realm's clock when the buffer is handed over (its
+      // first sample one buffer earlier), as Chromium stamps the AudioData of
+      // a MediaStreamTrackProcessor, not by counting samples: an audio clock
+      // slower than ours (Firefox's mock audio backend runs at 65–95% of real
+      // time on a loaded machine) would make sample-counted timestamps fall
+      // further and further behind, and the capture clock would take every
+      // frame for a stale one and skip it (AUDIO_SKIPPED, no audio at all).
+      // capture-clock.ts and audio-timeline.ts absorb the jitter.
+      timestamp: Math.round(performance.now() * 1000 - (n / ctx.sampleRate) * 1e6),
       data: planar,
     });
-    frames += n;
     post({ cmd: 'audio-data', data }, [data as unknown as Transferable]);
   };
   src.connect(node);
