@@ -14,8 +14,6 @@ export const RtmpErrorCode = {
   Truncated: 'TRUNCATED',
   /** The server answered the handshake with a version other than 3. */
   HandshakeBadVersion: 'HANDSHAKE_BAD_VERSION',
-  /** The digest handshake's S1 or S2 digest did not verify. */
-  HandshakeDigestInvalid: 'HANDSHAKE_DIGEST_INVALID',
 
   // chunk stream (RTMP 1.0 §5.3)
   /** Set Chunk Size of 0, with the top bit set, or past the cap. */
