@@ -8,6 +8,7 @@
  * decoder and lavfi source the tests name, GStreamer (gst-launch-1.0 and
  * every element its test pipelines name, rtmp2sink/rtmp2src among them),
  * Chromium (`CHROMIUM_PATH` when set, else Debian's /usr/bin/chromium),
+ * Firefox ESR (`FIREFOX_PATH` when set, else Debian's /usr/bin/firefox-esr),
  * python3 (the throttle proxy) and openssl (test certificates).
  *
  * - Everything there: silent, exit 0.
@@ -54,6 +55,8 @@ const GST_ELEMENTS = {
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 /** Debian's Chromium, used unless `CHROMIUM_PATH` names another. */
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+/** Debian's Firefox ESR, used unless `FIREFOX_PATH` names another (the browser suite's Firefox run). */
+const DEBIAN_FIREFOX = '/usr/bin/firefox-esr';
 
 /** True if `path` is a file (following links). */
 function isFile(path) {
@@ -135,13 +138,32 @@ function ffmpegProblem(env) {
 }
 
 /**
+ * A browser's requirement: the executable `envVar` names when set (no Debian
+ * package then: it is the user's own), else Debian's at `debianPath`.
+ */
+function browser(env, name, envVar, debianPath, debian) {
+  const own = env[envVar];
+  if (own !== undefined && own !== '') {
+    return {
+      need: `${name} at ${envVar} (${own})`,
+      debian: undefined,
+      check: () => (isExecutable(own) ? undefined : { text: `${envVar}=${own} is not an executable file`, apt: false }),
+    };
+  }
+  return {
+    need: `${name} at ${debianPath}, or anywhere with ${envVar} set to its executable`,
+    debian,
+    check: () => (isExecutable(debianPath) ? undefined : { text: `no ${debianPath} (and ${envVar} is not set)`, apt: true }),
+  };
+}
+
+/**
  * Every requirement: what it is, the Debian package that provides it (none
- * when `CHROMIUM_PATH` names a browser of the user's own), and a check that
+ * when `CHROMIUM_PATH` or `FIREFOX_PATH` names a browser of the user's own), and a check that
  * returns what is wrong, or undefined.
  */
 function requirements(env) {
   const onPath = (command) => () => (which(command, env) === undefined ? { text: `no ${command} on PATH`, apt: true } : undefined);
-  const chromium = env.CHROMIUM_PATH;
   let elements;
   const listing = (gstInspect) => (elements ??= { set: gstElements(gstInspect) }).set;
   return [
@@ -166,17 +188,8 @@ function requirements(env) {
       debian,
       check: () => gstProblem(env, names, listing),
     })),
-    chromium !== undefined && chromium !== ''
-      ? {
-          need: `Chromium at CHROMIUM_PATH (${chromium})`,
-          debian: undefined,
-          check: () => (isExecutable(chromium) ? undefined : { text: `CHROMIUM_PATH=${chromium} is not an executable file`, apt: false }),
-        }
-      : {
-          need: `Chromium at ${DEBIAN_CHROMIUM}, or anywhere with CHROMIUM_PATH set to its executable`,
-          debian: 'chromium',
-          check: () => (isExecutable(DEBIAN_CHROMIUM) ? undefined : { text: `no ${DEBIAN_CHROMIUM} (and CHROMIUM_PATH is not set)`, apt: true }),
-        },
+    browser(env, 'Chromium', 'CHROMIUM_PATH', DEBIAN_CHROMIUM, 'chromium'),
+    browser(env, 'Firefox ESR (the browser suite\'s second run, web-test-runner.firefox.config.mjs)', 'FIREFOX_PATH', DEBIAN_FIREFOX, 'firefox-esr'),
     { need: 'python3 on PATH (test/peers/throttle-proxy.py)', debian: 'python3', check: onPath('python3') },
     { need: 'openssl on PATH (test certificates)', debian: 'openssl', check: onPath('openssl') },
   ];

@@ -68,12 +68,12 @@ function fakeGstreamer(packages: string[] = Object.keys(GST_ELEMENTS)): void {
   ].join('\n'));
 }
 
-/** Everything the tests need, as fakes; Chromium through CHROMIUM_PATH. */
+/** Everything the tests need, as fakes; the browsers through CHROMIUM_PATH and FIREFOX_PATH. */
 function completeMachine(): NodeJS.ProcessEnv {
   for (const c of ['nginx', 'python3', 'openssl']) fake(c);
   fakeFfmpeg();
   fakeGstreamer();
-  return { PATH: bin, CHROMIUM_PATH: fake('my-chromium') };
+  return { PATH: bin, CHROMIUM_PATH: fake('my-chromium'), FIREFOX_PATH: fake('my-firefox') };
 }
 
 function preflight(env: NodeJS.ProcessEnv, args: string[] = []) {
@@ -98,7 +98,24 @@ describe('system-deps.mjs (npm test preflight)', () => {
     expect(out.stderr).toContain(`${join(bin, 'ffmpeg')} lacks encoders libspeex, nellymoser; decoders libspeex; filters sine`);
     expect(out.stderr).toMatch(/python3 on PATH .*\[Debian: python3\]\n\s+now: no python3 on PATH/);
     expect(out.stderr).toContain('CHROMIUM_PATH=/nonexistent/chromium is not an executable file');
-    expect(out.stderr).not.toMatch(/nginx|openssl|GStreamer/);
+    expect(out.stderr).not.toMatch(/nginx|openssl|GStreamer|Firefox/);
+  });
+
+  it('checks Firefox ESR at FIREFOX_PATH when set, else Debian’s /usr/bin/firefox-esr (package firefox-esr)', () => {
+    const env = completeMachine();
+    const bad = preflight({ ...env, FIREFOX_PATH: '/nonexistent/firefox' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/Firefox ESR .*at FIREFOX_PATH \(\/nonexistent\/firefox\)\n\s+now: FIREFOX_PATH=\/nonexistent\/firefox is not an executable file/);
+    fake('apt-get');
+    const debian = preflight({ ...env, FIREFOX_PATH: undefined }, ['--no-install']);
+    if (existsSync('/usr/bin/firefox-esr')) {
+      expect(debian.stderr).toBe('');
+      expect(debian.status).toBe(0);
+    } else {
+      expect(debian.status).toBe(1);
+      expect(debian.stderr).toContain(`no /usr/bin/firefox-esr (and FIREFOX_PATH is not set)`);
+      expect(debian.stderr).toContain(`apt-get install -y firefox-esr'`);
+    }
   });
 
   it('finds GStreamer elements in gst-inspect-1.0: without apt-get, names each missing one and its Debian package', () => {
