@@ -165,7 +165,7 @@ const COMMANDS: Record<string, (p: Payload) => Promise<unknown>> = {
   },
 };
 
-/** What the plugin needs of a test session for a screenshot: Chromium's launcher gives the page. */
+/** What the plugin needs of a test session for a screenshot: @web/test-runner-chrome's launcher gives the puppeteer page (Chromium, or Firefox over WebDriver BiDi). */
 interface ScreenshotSession {
   id: string;
   browser: { getPage?(id: string): { screenshot(o: { clip: { x: number; y: number; width: number; height: number }; encoding: 'base64' }): Promise<string> } };
@@ -174,7 +174,7 @@ interface ScreenshotSession {
 /** A screenshot of part of the test page: the pixels a person would see (a canvas outside the DOM shows nothing here). */
 async function pageScreenshot(session: ScreenshotSession, p: Payload): Promise<string> {
   const page = session.browser.getPage?.(session.id);
-  if (page === undefined) throw new Error('page-screenshot needs the Chromium launcher');
+  if (page === undefined) throw new Error('page-screenshot needs a puppeteer launcher (@web/test-runner-chrome, Chromium or Firefox)');
   const clip = { x: Number(p?.x), y: Number(p?.y), width: Number(p?.width), height: Number(p?.height) };
   return page.screenshot({ clip, encoding: 'base64' });
 }
