@@ -9,7 +9,8 @@
  * A package whose manifest names a Node engine (`@rtmp-web/bridge`) is
  * built for Node instead of browsers: one file per module, its `bin/`
  * folder copied as it is (the bin runs the compiled CLI when it finds it),
- * its README beside it.
+ * its README beside it, and its `deploy/` folder (nginx config, systemd
+ * unit) when it has one.
  *
  * In the repository the packages point at their TypeScript sources, which
  * is what the workspace, the tests and the demo use; only these copies
@@ -193,7 +194,7 @@ async function buildPackage(dir: string): Promise<void> {
     // Bins are copied as they are; each runs the compiled module beside it.
     bin: manifest.bin,
     engines: manifest.engines,
-    files: ['*.js', '*.js.map', 'types', ...(manifest.bin === undefined ? [] : ['bin'])],
+    files: ['*.js', '*.js.map', 'types', ...(manifest.bin === undefined ? [] : ['bin']), ...(existsSync(join(pkgDir, 'deploy')) ? ['deploy'] : [])],
     dependencies: Object.keys(dependencies).length > 0 ? dependencies : undefined,
     optionalDependencies: manifest.optionalDependencies,
     peerDependencies: manifest.peerDependencies,
@@ -202,6 +203,8 @@ async function buildPackage(dir: string): Promise<void> {
   };
   mkdirSync(outDir, { recursive: true });
   if (manifest.bin !== undefined) cpSync(join(pkgDir, 'bin'), join(outDir, 'bin'), { recursive: true });
+  // Deployment files (the bridge's nginx config and systemd unit) travel with the package, for operators.
+  if (existsSync(join(pkgDir, 'deploy'))) cpSync(join(pkgDir, 'deploy'), join(outDir, 'deploy'), { recursive: true });
   // npm always packs a README; the registry shows it as the package's page.
   if (existsSync(join(pkgDir, 'README.md'))) cpSync(join(pkgDir, 'README.md'), join(outDir, 'README.md'));
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(published, null, 2)}\n`);

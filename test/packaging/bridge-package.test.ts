@@ -141,7 +141,9 @@ describe('@rtmp-web/bridge, packed and installed outside the repository', () => 
 
   it('packs compiled JavaScript, declarations, the bin and the README, and no TypeScript sources', () => {
     const files = packed.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'index.js', 'cli.js', 'types/index.d.ts', 'bin/rtmp-bridge.mjs']));
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'index.js', 'cli.js', 'types/index.d.ts', 'bin/rtmp-bridge.mjs', 'deploy/nginx-rtmp-bridge.conf', 'deploy/rtmp-bridge@.service']),
+    );
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(manifest.bin).toEqual({ 'rtmp-bridge': './bin/rtmp-bridge.mjs' });
     // Runtime dependencies only: no tsx, no TypeScript.
