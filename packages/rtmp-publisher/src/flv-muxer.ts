@@ -14,9 +14,11 @@
  * 5. extra video renditions (the publisher's `renditions`) as Enhanced RTMP
  *    multitrack, one track per message (OneTrack, trackId 1, 2…: FFmpeg
  *    8.1's demuxer reads only the first track of a multi-track sequence
- *    start), each from its own keyframe; they follow the main track's
- *    congestion drops, and a move or a drop waits for the main track's
- *    keyframe only.
+ *    start), each from its own keyframe, with its sequence start again
+ *    before every keyframe (servers cache the main track's header for a
+ *    player that joins late, not a rendition's: 40-odd bytes a GOP); they
+ *    follow the main track's congestion drops, and a move or a drop waits
+ *    for the main track's keyframe only.
  *
  * Pure logic, no I/O: tags go to the `tag` callback.
  */
@@ -276,7 +278,9 @@ export class FlvMuxer {
     // In timestamp order among the video waiting (the renditions' encoders run a little apart).
     let i = this.videoQ.length;
     while (i > 0 && this.videoQ[i - 1]!.ms > ms) i--;
-    this.videoQ.splice(i, 0, { ms, tag: { typeId: 9, timestampMs: ms, body: tag, keyframe: false, header: false, queuedAt: this.now(), rendition: trackId } });
+    const queued: Pending[] = [{ ms, tag: { typeId: 9, timestampMs: ms, body: tag, keyframe: false, header: false, queuedAt: this.now(), rendition: trackId } }];
+    if (f.keyframe) queued.unshift({ ms, tag: { typeId: 9, timestampMs: ms, body: r.header, keyframe: false, header: true, queuedAt: this.now(), rendition: trackId } });
+    this.videoQ.splice(i, 0, ...queued);
     this.flush();
   }
 

@@ -146,6 +146,44 @@ describe('<rtmp-publisher> renditions', function () {
     }
   });
 
+  it('renditions through nginx-rtmp to a player that joins late: video-track="1" shows the 320x180 rendition, the default the main one', async () => {
+    const source = canvasToneSource(640, 360);
+    const server = await peers.server('nginx');
+    const bridge = await peers.bridge(server.port);
+    const pub = makePublisher({ url: server.url, 'stream-key': 'rend', bridge, width: 640, height: 360, framerate: 30, 'video-bitrate': 1000, renditions: '320x180@300' });
+    const players: RtmpPlayerElement[] = [];
+    try {
+      await pub.start(source.stream);
+      await sleep(3000); // the players join after the stream's first sequence starts
+      for (const track of [null, 1]) {
+        const p = document.createElement('rtmp-player') as RtmpPlayerElement;
+        p.src = `${server.url}/rend`;
+        p.bridge = bridge;
+        p.muted = true;
+        if (track !== null) p.videoTrack = track;
+        p.style.width = '320px';
+        document.body.append(p);
+        players.push(p);
+        await p.play();
+      }
+      await until(() => players.every((p) => p.stats.state === 'playing'), 30_000, 'both players to play');
+      await until(() => players[1]!.stats.videoTrack === 1 && players[1]!.stats.width === 320, 10_000, 'the second player to show rendition 1');
+      const before = players.map((p) => p.stats.framesShown);
+      await sleep(2000);
+      const shown = players.map((p, i) => (p.stats.framesShown - before[i]!) / 2);
+      const s = players.map((p) => p.stats);
+      console.log(`renditions via nginx-rtmp, late join: default ${s[0]!.width}x${s[0]!.height} track ${s[0]!.videoTrack} ${shown[0]!.toFixed(1)} fps; video-track=1 ${s[1]!.width}x${s[1]!.height} track ${s[1]!.videoTrack} ${shown[1]!.toFixed(1)} fps; tracks ${JSON.stringify(players[1]!.tracks.video)}`);
+      assert(s[0]!.width === 640 && s[0]!.height === 360 && s[0]!.videoTrack === 0, `default player ${s[0]!.width}x${s[0]!.height} track ${s[0]!.videoTrack}`);
+      assert(s[1]!.width === 320 && s[1]!.height === 180 && s[1]!.videoTrack === 1, `video-track=1 player ${s[1]!.width}x${s[1]!.height} track ${s[1]!.videoTrack}`);
+      assert(shown.every((f) => f > 20), `frames shown per second ${shown.map((f) => f.toFixed(1)).join(', ')}`);
+    } finally {
+      for (const p of players) p.remove();
+      pub.stop();
+      pub.remove();
+      await source.stop();
+    }
+  });
+
   it('a malformed renditions value fails start() with SETTING_INVALID naming the attribute', async () => {
     const source = canvasToneSource(320, 180);
     const pub = makePublisher({ url: 'rtmp://127.0.0.1:1/live', 'stream-key': 'x', bridge: 'ws://127.0.0.1:1/', renditions: '320x180' });
