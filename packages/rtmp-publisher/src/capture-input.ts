@@ -242,12 +242,14 @@ export class CaptureInput {
     }
     const us = arrived !== undefined ? captureUs + arrived.mapping.offsetUs : this.clock.toSession('video', captureUs);
     if (us === undefined) return;
-    this.sink.video({ data, keyframe, dtsUs: this.decodeTimes.next(us), ptsUs: us });
+    // Decode times are read on the capture clock, where an encoder without B-frames is monotonic
+    // (the session clock's offset falls as better-timed frames arrive, which would read as reordering).
+    this.sink.video({ data, keyframe, dtsUs: this.decodeTimes.next(captureUs) + (us - captureUs), ptsUs: us });
   }
 
   private onRenditionChunk(trackId: number, data: Uint8Array, keyframe: boolean, captureUs: number): void {
     const us = this.clock.toSession('video', captureUs);
-    if (us !== undefined) this.sink.rendition(trackId, { data, keyframe, dtsUs: this.renditionDecodeTimes[trackId - 1]!.next(us), ptsUs: us });
+    if (us !== undefined) this.sink.rendition(trackId, { data, keyframe, dtsUs: this.renditionDecodeTimes[trackId - 1]!.next(captureUs) + (us - captureUs), ptsUs: us });
   }
 
   private onAudioChunk(data: Uint8Array, encoderUs: number, durationUs: number): void {
