@@ -12,7 +12,7 @@
 import { AudioFourCc, FourCcInfoMask, VideoFourCc, type CodecCapabilities } from '@rtmp-web/core';
 
 /** A FLAC description (`fLaC` + STREAMINFO: 48 kHz, stereo, 16 bits) for the probe: WebCodecs wants one. */
-const FLAC_PROBE_DESCRIPTION = Uint8Array.of(
+export const FLAC_PROBE_DESCRIPTION = Uint8Array.of(
   0x66, 0x4c, 0x61, 0x43, 0x80, 0x00, 0x00, 0x22,
   0x10, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0,
   0x0b, 0xb8, 0x02, 0xf0, 0, 0, 0, 0,

@@ -8,6 +8,7 @@
  */
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.ts';
+import { FLAC_PROBE_DESCRIPTION } from '../../src/codec-support.ts';
 import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, toneFrequency, waitForState } from './player-harness.ts';
 
 interface Case {
@@ -24,7 +25,7 @@ interface Case {
 const CASES: Case[] = [
   { video: 'libsvtav1', audio: 'libopus', videoCodec: 'av01', audioCodec: 'opus', videoProbe: 'av01.0.04M.08', audioProbe: { codec: 'opus', sampleRate: 48000, numberOfChannels: 2 } },
   { video: 'libvpx-vp9', audio: 'libopus', videoCodec: 'vp09', audioCodec: 'opus', videoProbe: 'vp09.00.10.08', audioProbe: { codec: 'opus', sampleRate: 48000, numberOfChannels: 2 } },
-  { video: 'libx264', audio: 'flac', videoCodec: 'avc1', audioCodec: 'flac', videoProbe: 'avc1.42C01E', audioProbe: { codec: 'flac', sampleRate: 48000, numberOfChannels: 1, description: Uint8Array.of(0x66, 0x4c, 0x61, 0x43, 0x80, 0, 0, 0x22, 0x10, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x0b, 0xb8, 0x00, 0xf0, 0, 0, 0, 0, ...new Array<number>(16).fill(0)) } },
+  { video: 'libx264', audio: 'flac', videoCodec: 'avc1', audioCodec: 'flac', videoProbe: 'avc1.42C01E', audioProbe: { codec: 'flac', sampleRate: 48000, numberOfChannels: 2, description: FLAC_PROBE_DESCRIPTION } },
   { video: 'libx265', audio: 'aac', videoCodec: 'hvc1', audioCodec: 'mp4a', videoProbe: 'hvc1.1.6.L60.90', audioProbe: { codec: 'mp4a.40.2', sampleRate: 48000, numberOfChannels: 1 } },
   { video: 'libx264', audio: 'ac3', videoCodec: 'avc1', audioCodec: 'ac-3', videoProbe: 'avc1.42C01E', audioProbe: { codec: 'ac-3', sampleRate: 48000, numberOfChannels: 2 } },
 ];
