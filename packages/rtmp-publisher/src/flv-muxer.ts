@@ -31,6 +31,7 @@ import {
   buildExAudioSequenceStartTag,
   buildExVideoFrameTag,
   buildExVideoSequenceStartTag,
+  buildCodedFramesTrackBody,
   buildExVideoMultitrackTag,
   AudioFourCc,
   AvMultitrackType,
@@ -268,7 +269,7 @@ export class FlvMuxer {
     r.lastMs = ms;
     const nal = c === 'avc' || c === 'hevc';
     const cts = f.ptsUs === undefined || !nal ? 0 : Math.max(0, Math.round((f.ptsUs - f.dtsUs) / 1000) + dts - ms);
-    const body = nal && cts !== 0 ? withCompositionTime(cts, f.data) : f.data;
+    const body = nal && cts !== 0 ? buildCodedFramesTrackBody(cts, f.data) : f.data;
     const tag = buildExVideoMultitrackTag({
       type: AvMultitrackType.OneTrack,
       packetType: nal && cts !== 0 ? VideoPacketType.CodedFrames : VideoPacketType.CodedFramesX,
@@ -358,12 +359,3 @@ export class FlvMuxer {
   }
 }
 
-/** An avc1/hvc1 CodedFrames body: the SI24 composition time, then the frame. */
-function withCompositionTime(cts: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(3 + data.length);
-  out[0] = (cts >> 16) & 0xff;
-  out[1] = (cts >> 8) & 0xff;
-  out[2] = cts & 0xff;
-  out.set(data, 3);
-  return out;
-}

@@ -395,6 +395,22 @@ export function buildExVideoFrameTag(
   return out;
 }
 
+/**
+ * The body of one avc1/hvc1 track in a multitrack CodedFrames tag: the SI24
+ * composition time, then the NAL units (what {@link buildExVideoFrameTag}
+ * writes after the FourCC). A composition time of 0 is CodedFramesX there,
+ * whose body is the NAL units alone.
+ *
+ * @throws TypeError when `compositionTimeMs` does not fit SI24.
+ */
+export function buildCodedFramesTrackBody(compositionTimeMs: number, data: Uint8Array): Uint8Array {
+  checkCts(compositionTimeMs);
+  const out = new Uint8Array(3 + data.length);
+  writeU24Be(out, 0, compositionTimeMs & 0xffffff);
+  out.set(data, 3);
+  return out;
+}
+
 /** Builds an E-RTMP SequenceEnd tag. */
 export function buildExVideoSequenceEndTag(fourCc: VideoFourCc): Uint8Array {
   return exVideo(VideoFrameType.Key, VideoPacketType.SequenceEnd, fourCc, 0, new Uint8Array(0));

@@ -15,7 +15,13 @@ import {
 } from '../../src/flv/audio-tag.ts';
 import { audioDecoderConfigFromTag } from '../../src/flv/codec-config.ts';
 import { AudioPacketType, AvMultitrackType, VideoFrameType, VideoPacketType } from '../../src/flv/flv-constants.ts';
-import { type VideoMessage, buildExVideoMultitrackTag, parseVideoMessage, parseVideoTag } from '../../src/flv/video-tag.ts';
+import {
+  type VideoMessage,
+  buildCodedFramesTrackBody,
+  buildExVideoMultitrackTag,
+  parseVideoMessage,
+  parseVideoTag,
+} from '../../src/flv/video-tag.ts';
 import { codeOf } from '../error-code.ts';
 
 const AV01 = '61763031';
@@ -142,6 +148,21 @@ describe('video multitrack', () => {
       expect(bytesToHex(tag)).toBe(hex);
       expect(summary(parseVideoMessage(tag))).toEqual(tracks.map(([id, fourCc]) => [id, 'frame', fourCc]));
     }
+  });
+
+  it('an avc1/hvc1 CodedFrames track body: SI24 composition time, then the NAL units (negative too)', () => {
+    const body = buildCodedFramesTrackBody(-33, h('000000022601'));
+    expect(bytesToHex(body)).toBe('ffffdf000000022601');
+    const tag = buildExVideoMultitrackTag({
+      type: AvMultitrackType.OneTrack,
+      packetType: VideoPacketType.CodedFrames,
+      frameType: VideoFrameType.Inter,
+      tracks: [{ trackId: 1, fourCc: 'avc1', body }],
+    });
+    const t = parseVideoMessage(tag).tracks[0]!.tag!;
+    expect(t.kind === 'frame' && [t.compositionTimeMs, bytesToHex(t.data)]).toEqual([-33, '000000022601']);
+    expect(() => buildCodedFramesTrackBody(0x800000, h('00'))).toThrow(TypeError);
+    expect(() => buildCodedFramesTrackBody(1.5, h('00'))).toThrow(TypeError);
   });
 
   it('builders name what is wrong', () => {
