@@ -37,6 +37,7 @@ import {
   type AudioTrackResult,
   type PcmDecoder,
 } from '@rtmp-web/core';
+import { refusedTagError } from './player-errors.ts';
 import { createSoftwareAudioDecoder, isSoftwareAudioCodec } from './software-audio-decoders.ts';
 import type { AudioCapture, WorkletCommand } from './worker-protocol.ts';
 
@@ -156,7 +157,8 @@ export class AudioPipeline {
   /** A tag the parser (or the configuration reader) refused: reported once; a codec it does not take makes the track undecodable. */
   private refuse(e: unknown): void {
     if (e instanceof RtmpError && e.code === RtmpErrorCode.CodecUnsupported) this.unparsable = true;
-    this.reportOnce(e instanceof RtmpError ? e.code + e.message : String(e), e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+    const err = refusedTagError(e);
+    this.reportOnce(err.code + err.message, err);
   }
 
   private pushTag(tag: AudioTag, messageTs: number): void {

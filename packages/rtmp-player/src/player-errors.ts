@@ -1,3 +1,5 @@
+import { RtmpError, RtmpErrorCode } from '@rtmp-web/core';
+
 /**
  * Error codes the player adds to the core's {@link RtmpErrorCode}s. The
  * `error` event's `detail.code` is one of either set; like the core's, these
@@ -29,3 +31,13 @@ export const PlayerErrorCode = {
 
 /** One of {@link PlayerErrorCode}'s values. */
 export type PlayerErrorCode = (typeof PlayerErrorCode)[keyof typeof PlayerErrorCode];
+
+/**
+ * A media tag the parser refused, as the non-fatal error a pipeline reports:
+ * the core's own code and message (the original as `cause`), or
+ * FLV_INVALID for anything that is not an RtmpError. A refused tag costs
+ * that tag, never the stream.
+ */
+export function refusedTagError(e: unknown): RtmpError {
+  return e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false });
+}

@@ -30,6 +30,7 @@ import {
   type VideoTag,
   type VideoTrackResult,
 } from '@rtmp-web/core';
+import { refusedTagError } from './player-errors.ts';
 
 /** Encoded samples queued past this many are dropped to the next keyframe. */
 export const MAX_ENCODED_SAMPLES = 900;
@@ -190,7 +191,7 @@ export class VideoPipeline {
       if (this.reported.has(e.message)) return;
       this.reported.add(e.message);
     }
-    this.hooks.error(e instanceof RtmpError ? new RtmpError(e.code, e.message, { fatal: false, cause: e }) : new RtmpError(RtmpErrorCode.FlvInvalid, String(e), { fatal: false }));
+    this.hooks.error(refusedTagError(e));
   }
 
   private pushTag(tag: VideoTag, ts: number): void {
