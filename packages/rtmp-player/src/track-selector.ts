@@ -45,6 +45,8 @@ export class TrackSelector<R extends Entry> {
   private readonly tracks = new Map<number, Known>();
   private playing: number | null = null;
   private wanted: number | null = null;
+  /** What {@link take} returns, reused. */
+  private readonly result = { feed: [] as R[], changed: false };
 
   constructor(
     /** Whether `tag` is a place the selector may switch at. */
@@ -79,11 +81,14 @@ export class TrackSelector<R extends Entry> {
 
   /**
    * A message's tracks: returns the entries for the pipeline, in order, and
-   * whether the catalogue (or the playing track) changed.
+   * whether the catalogue (or the playing track) changed. The result (and
+   * its `feed`) is the selector's own, reused by the next call: nothing is
+   * allocated per message.
    */
-  take(results: readonly R[]): { feed: R[]; changed: boolean } {
+  take(results: readonly R[]): { readonly feed: readonly R[]; readonly changed: boolean } {
     let changed = false;
-    const feed: R[] = [];
+    const feed = this.result.feed;
+    feed.length = 0;
     for (const r of results) {
       const id = r.trackId;
       let k = this.tracks.get(id);
@@ -113,7 +118,8 @@ export class TrackSelector<R extends Entry> {
       }
       if (id === this.playing) feed.push(r);
     }
-    return { feed, changed };
+    this.result.changed = changed;
+    return this.result;
   }
 }
 

@@ -12,7 +12,7 @@ const aFrame = (trackId: number): AudioTrackResult => ({ trackId, tag: { kind: '
 
 const video = () => new TrackSelector<VideoTrackResult>((t) => t.kind === 'frame' && t.keyframe);
 const audio = () => new TrackSelector<AudioTrackResult>((t) => t.kind === 'frame');
-const ids = (feed: { trackId: number; tag?: { kind: string } }[]) => feed.map((r) => `${r.trackId}:${r.tag?.kind ?? 'error'}`);
+const ids = (feed: readonly { trackId: number; tag?: { kind: string } }[]) => feed.map((r) => `${r.trackId}:${r.tag?.kind ?? 'error'}`);
 
 describe('TrackSelector', () => {
   it('plays the first track seen and lists every track with its codec', () => {
@@ -81,5 +81,13 @@ describe('TrackSelector', () => {
     s.reset();
     expect(s.list()).toEqual([]);
     expect(s.playingId).toBeNull();
+  });
+  it('reuses its result: no allocation per message', () => {
+    const s = audio();
+    const a = s.take([aSeq(0), aFrame(0)]);
+    const b = s.take([aFrame(0)]);
+    expect(b).toBe(a);
+    expect(b.feed).toBe(a.feed);
+    expect(ids(b.feed)).toEqual(['0:frame']);
   });
 });
