@@ -1,15 +1,16 @@
 /**
  * Enhanced RTMP codecs from the independent peer: FFmpeg 8.1 (node-av)
  * publishes to node-media-server, `<rtmp-player>` plays. What a viewer gets
- * for each: the picture at the stream's rate, the codecs in `stats`, the
- * tone. A codec this browser cannot decode (HEVC in this Chromium, AC-3
- * perhaps) costs its own track only: one non-fatal CODEC_UNSUPPORTED, and
- * the other track plays.
+ * for each: the picture at the stream's rate, on the page (a screenshot of
+ * the element) and in `snapshot()`, the codecs in `stats`, the tone. A
+ * codec this browser cannot decode (HEVC in this Chromium, AC-3 perhaps)
+ * costs its own track only: one non-fatal CODEC_UNSUPPORTED, and the other
+ * track plays.
  */
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.ts';
 import { FLAC_PROBE_DESCRIPTION } from '../../src/codec-support.ts';
-import { assert, EventLog, guardEachTest, makePlayer, Peers, sleep, toneFrequency, waitForState } from './player-harness.ts';
+import { assert, checkTestsrc2Colours, EventLog, guardEachTest, makePlayer, Peers, screenshotOf, sleep, toneFrequency, waitForState } from './player-harness.ts';
 
 interface Case {
   video: 'libx264' | 'libx265' | 'libsvtav1' | 'libvpx-vp9';
@@ -65,6 +66,9 @@ describe('<rtmp-player> plays FFmpeg 8.1’s Enhanced RTMP through node-media-se
           assert(s.videoCodec.startsWith(c.videoCodec), `video codec ${s.videoCodec}`);
           assert(s.width === 320 && s.height === 240, `size ${s.width}x${s.height}`);
           assert(shown > 25, `${shown.toFixed(1)} frames shown per second, want ~30`);
+          // What the viewer sees: testsrc2's bars on the page (pillarboxed: 4:3 in the box), and in the worker's picture.
+          await checkTestsrc2Colours(await screenshotOf(el));
+          await checkTestsrc2Colours(await el.snapshot());
         }
         if (canAudio) {
           assert(s.audioCodec.startsWith(c.audioCodec), `audio codec ${s.audioCodec}`);

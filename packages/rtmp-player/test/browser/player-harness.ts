@@ -187,11 +187,38 @@ export const TESTSRC2_BARS: readonly { x: number; name: string; rgb: readonly [n
   { x: 5.5 / 6, name: 'cyan', rgb: [0, 255, 255] },
 ];
 
+/** Whether a pixel is part of a picture rather than the black a box is padded with. */
+function lit(data: Uint8ClampedArray, o: number): boolean {
+  return Math.max(data[o]!, data[o + 1]!, data[o + 2]!) > 40;
+}
+
 /**
- * Checks a snapshot against testsrc2's bars: in each bar's column, the
- * per-channel median of 20 points from 11 % of the height down (the moving
- * diagonal band and small squares cover only a few of them) must be within
- * `tolerance` of the bar's colour. Returns the image size.
+ * Where the picture is in an image: the rectangle inside the black bars of
+ * a pillarbox or letterbox (a 4:3 stream in a 16:9 box), found on the middle
+ * row and on the column of testsrc2's yellow bar. The whole image when it
+ * has none.
+ */
+function pictureBounds(data: Uint8ClampedArray, width: number, height: number): { x: number; y: number; width: number; height: number } {
+  const row = Math.floor(height / 2) * width * 4;
+  let left = 0;
+  let right = width - 1;
+  while (left < right && !lit(data, row + left * 4)) left++;
+  while (right > left && !lit(data, row + right * 4)) right--;
+  const col = Math.floor(left + (right - left + 1) * (2.5 / 6)) * 4;
+  let top = 0;
+  let bottom = height - 1;
+  while (top < bottom && !lit(data, top * width * 4 + col)) top++;
+  while (bottom > top && !lit(data, bottom * width * 4 + col)) bottom--;
+  return { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
+}
+
+/**
+ * Checks a snapshot or a screenshot against testsrc2's bars: in each bar's
+ * column, the per-channel median of 20 points from 11 % of the height down
+ * (the moving diagonal band and small squares cover only a few of them)
+ * must be within `tolerance` of the bar's colour. The bars are placed in the
+ * picture itself, so a 4:3 stream pillarboxed in a 16:9 box is read right.
+ * Returns the image size.
  */
 export async function checkTestsrc2Colours(blob: Blob, tolerance = 60): Promise<{ width: number; height: number }> {
   const bmp = await createImageBitmap(blob);
@@ -200,19 +227,40 @@ export async function checkTestsrc2Colours(blob: Blob, tolerance = 60): Promise<
   ctx.drawImage(bmp, 0, 0);
   const { width, height } = bmp;
   const data = ctx.getImageData(0, 0, width, height).data;
+  const pic = pictureBounds(data, width, height);
   for (const bar of TESTSRC2_BARS) {
-    const x = Math.floor(bar.x * width);
+    const x = pic.x + Math.floor(bar.x * pic.width);
     const samples: number[][] = [[], [], []];
     for (let i = 0; i < 20; i++) {
-      const y = Math.floor(height * (0.11 + (0.88 * i) / 20));
+      const y = pic.y + Math.floor(pic.height * (0.11 + (0.88 * i) / 20));
       const o = (y * width + x) * 4;
       for (let ch = 0; ch < 3; ch++) samples[ch]!.push(data[o + ch]!);
     }
     const median = samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]!);
     const off = median.map((v, ch) => Math.abs(v - bar.rgb[ch]!));
-    assert(Math.max(...off) <= tolerance, `${bar.name} bar at x=${x}: got rgb(${median.join(',')}), want rgb(${bar.rgb.join(',')}) ±${tolerance}`);
+    assert(Math.max(...off) <= tolerance, `${bar.name} bar at x=${x} (picture ${pic.width}x${pic.height} at ${pic.x},${pic.y}): got rgb(${median.join(',')}), want rgb(${bar.rgb.join(',')}) ±${tolerance}`);
   }
   return { width, height };
+}
+
+/**
+ * Checks that a snapshot or screenshot shows a saturated picture (the test
+ * canvases' full-frame hues, whichever the moment): at least 80 % of a 10 × 10
+ * grid of points inside the picture are far from grey (max − min channel
+ * > 80). A black box or a grey one fails.
+ */
+export async function checkSaturatedPicture(blob: Blob): Promise<void> {
+  const bmp = await createImageBitmap(blob);
+  const ctx = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d')!;
+  ctx.drawImage(bmp, 0, 0);
+  const { width, height } = bmp;
+  const data = ctx.getImageData(0, 0, width, height).data;
+  let saturated = 0;
+  for (let i = 0; i < 100; i++) {
+    const o = (Math.floor(height * (0.05 + 0.09 * Math.floor(i / 10))) * width + Math.floor(width * (0.05 + 0.09 * (i % 10)))) * 4;
+    if (Math.max(data[o]!, data[o + 1]!, data[o + 2]!) - Math.min(data[o]!, data[o + 1]!, data[o + 2]!) > 80) saturated++;
+  }
+  assert(saturated >= 80, `${saturated} of 100 points saturated, want ≥ 80: the picture is not the source's`);
 }
 
 /**

@@ -9,7 +9,7 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.ts';
 import type { PlayerTracks } from '../../src/worker-protocol.ts';
-import { assert, guardEachTest, makePlayer, Peers, sleep, toneFrequency, waitFor, waitForState, EventLog } from './player-harness.ts';
+import { assert, checkTestsrc2Colours, guardEachTest, makePlayer, Peers, screenshotOf, sleep, toneFrequency, waitFor, waitForState, EventLog } from './player-harness.ts';
 
 describe('<rtmp-player> multitrack', () => {
   const peers = new Peers();
@@ -50,6 +50,8 @@ describe('<rtmp-player> multitrack', () => {
     assert(el.tracks.audio[1]!.enabled && !el.tracks.audio[0]!.enabled, `audio tracks ${JSON.stringify(el.tracks.audio)}`);
     assert(shown > 40, `${shown} frames shown in the ~1.5 s around the switch`);
     assert(log.errors.length === 0, `errors ${JSON.stringify(log.errors)}`);
+    // The picture went on across the audio switch: testsrc2 on the page.
+    await checkTestsrc2Colours(await screenshotOf(el));
     await el.stop();
   });
 });

@@ -11,7 +11,7 @@
  */
 import '@rtmp-web/player';
 import type { RtmpPlayerElement } from '@rtmp-web/player';
-import { toneFrequency } from '../../../rtmp-player/test/browser/player-harness.ts';
+import { checkSaturatedPicture, screenshotOf, toneFrequency } from '../../../rtmp-player/test/browser/player-harness.ts';
 import { assert, canvasToneSource, makePublisher, peer, Peers, record, sleep } from './publisher-helpers.ts';
 
 async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -71,6 +71,9 @@ describe('<rtmp-publisher> Enhanced RTMP codecs', function () {
         assert(s.width === 640 && s.height === 360, `size ${s.width}x${s.height}`);
         assert(shown > 20, `${shown.toFixed(1)} frames shown per second, want ~30`);
         assert(Math.abs(hz - 440) < 0.03 * 440, `tone ${hz.toFixed(1)} Hz, want 440`);
+        // What the viewer sees: the source canvas's colour on the page, and in the worker's picture.
+        await checkSaturatedPicture(await screenshotOf(player));
+        await checkSaturatedPicture(await player.snapshot());
         assert(ev.errors.every((e) => e.code === 'AUDIO_SKIPPED'), `publisher errors ${JSON.stringify(ev.errors)}`);
       } finally {
         player.remove();
