@@ -184,8 +184,18 @@ const playerPanel = new StatsPanel<PlayerView>(
   ],
 );
 
+/**
+ * Firefox blocks the page for up to 10 s when it reads a canvas that a
+ * worker draws into (glass-to-glass.ts): there the meter reads the player's
+ * snapshots instead.
+ */
+const workerCanvasReadBlocks = /\bFirefox\//.test(navigator.userAgent);
+
 /** Reads the test pattern's timecode off the player's picture (the canvas in its shadow root) while the player plays. */
-const glassToGlass = new GlassToGlassMeter(() => ui.player.shadowRoot?.querySelector('canvas'));
+const glassToGlass = new GlassToGlassMeter(
+  () => ui.player.shadowRoot?.querySelector('canvas'),
+  workerCanvasReadBlocks ? { snapshot: () => ui.player.snapshot('image/png') } : {},
+);
 
 /** The element's stats, or undefined when the element is not upgraded or idle. */
 function statsOf<S extends { state: string }>(el: HTMLElement & { stats?: S }): S | undefined {
