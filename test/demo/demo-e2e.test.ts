@@ -11,7 +11,8 @@
  * decoded frame of it is overwhelmingly green.
  *
  * `DEMO_BROWSER=firefox` runs the same in Firefox ESR (`npm run
- * test:firefox`; screenshots in test-output/demo-firefox/). Its fake camera
+ * test:firefox:demo`, part of `npm test`; screenshots in
+ * test-output/demo-firefox/). Its fake camera
  * is one saturated colour over the whole picture, starting green and slowly
  * cycling through hues, so the camera check there is "one saturated colour
  * edge to edge" rather than Chromium's green.
