@@ -4,9 +4,15 @@
  *
  * ```
  *   client ──ws 'message'──▶ tcp.write ──▶ target      (write false → ws.pause, 'drain' → ws.resume)
- *   client ◀──ws.send─────── tcp 'data' ◀── target     (bufferedAmount > HWM → tcp.pause,
+ *   client ◀──ws.send─────── tcp read ◀─── target      (bufferedAmount > HWM → tcp.pause,
  *                                                        send callback under HWM/2 → tcp.resume)
  * ```
+ *
+ * TCP reads go into one reused buffer ({@link TargetReader}) when the socket
+ * came from `connectTarget`; a read is sent straight from it when nothing is
+ * queued in the client socket (the kernel takes the frame at once), copied
+ * when frames are queued, and the buffer is given up when a send left part
+ * of the frame pending. Sockets from an injected `connect` use `'data'`.
  *
  * `ws` has no 'drain' event, so TCP reads resume from the send callback,
  * which runs once the frame reached the kernel. Buffered bytes per connection
@@ -24,6 +30,7 @@
 import type { Duplex } from 'node:stream';
 import type net from 'node:net';
 import type { WebSocket, RawData } from 'ws';
+import { TargetReader } from './target-reader.ts';
 
 /** Why a bridged connection ended. The values never change once released. */
 export const CloseReason = {
@@ -167,7 +174,13 @@ export class BridgeConnection {
     this.idleTimer = setTimeout(() => this.end(CloseReason.IdleTimeout), options.idleTimeoutMs);
     this.idleTimer.unref();
 
-    tcp.on('data', this.onTargetData);
+    const reader = TargetReader.of(tcp);
+    if (reader === undefined) {
+      tcp.on('data', this.onTargetData);
+    } else {
+      reader.attach(this.onTargetRead);
+      if (!this.targetPaused) tcp.resume(); // reading stopped at the first read before attach, if any
+    }
     tcp.on('drain', this.maybeResumeClient);
     tcp.on('end', () => this.end(CloseReason.TargetEof));
     tcp.on('error', () => this.end(CloseReason.TargetError));
@@ -248,6 +261,22 @@ export class BridgeConnection {
   private bufferedToTarget(): number {
     return this.tcp.writableLength + this.clientSocket.readableLength;
   }
+
+  /**
+   * A read into the reader's reused buffer: sent from it when the client
+   * socket has nothing queued, so the kernel copies it before the send
+   * returns (`ws` sends unmasked binary frames without compression straight
+   * to the socket: `perMessageDeflate` is off). Returns whether a pending
+   * write still references the bytes.
+   */
+  private readonly onTargetRead = (bytes: Buffer): boolean => {
+    if (this.clientSocket.writableLength > 0) {
+      this.onTargetData(Buffer.from(bytes)); // it would queue behind other frames: send a copy of its own size
+      return false;
+    }
+    this.onTargetData(bytes);
+    return this.clientSocket.writableLength > 0; // a partial write keeps the rest of the frame, and the buffer
+  };
 
   private readonly onTargetData = (chunk: Buffer): void => {
     if (this.wsClosed || this.reason === CloseReason.ClientClosed) return; // the client left: drop late bytes

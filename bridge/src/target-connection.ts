@@ -5,6 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { IpAddress } from './ip-address.ts';
+import { TargetReader } from './target-reader.ts';
 
 /** Everything needed to open one target connection. */
 export interface TargetConnectOptions {
@@ -31,11 +32,16 @@ export interface TargetConnectOptions {
  */
 export type ConnectTarget = (options: TargetConnectOptions) => Promise<net.Socket>;
 
-/** The real {@link ConnectTarget}: `net.connect` or `tls.connect` to the address, with TCP_NODELAY. */
+/**
+ * The real {@link ConnectTarget}: `net.connect` or `tls.connect` to the
+ * address, with TCP_NODELAY, reading through a {@link TargetReader} (a reused
+ * buffer instead of a new one per read; `TargetReader.of(socket)`).
+ */
 export const connectTarget: ConnectTarget = (options) =>
   new Promise((resolve, reject) => {
     const { address, port, signal } = options;
-    const base = { host: address.text, port, family: address.family, noDelay: true };
+    const reader = new TargetReader();
+    const base = { host: address.text, port, family: address.family, noDelay: true, onread: reader.onread };
     const socket = options.tls
       ? tls.connect({
           ...base,
@@ -53,6 +59,7 @@ export const connectTarget: ConnectTarget = (options) =>
     };
     if (signal.aborted) return fail(new Error('aborted'));
     signal.addEventListener('abort', onAbort, { once: true });
+    reader.bind(socket);
     socket.once('error', fail);
     socket.once(options.tls ? 'secureConnect' : 'connect', () => {
       signal.removeEventListener('abort', onAbort);

@@ -109,6 +109,28 @@ describe('echo through the bridge', () => {
     expect(text).not.toContain('live_stream_key');
   });
 
+  it('delivers a download intact to a client that stalls now and then (sends queue, copy and give up the reused read buffer)', async () => {
+    const payload = randomBytes(24 * 1024 * 1024);
+    const target = await startTcpTarget((socket) => socket.end(payload));
+    const b = await setup(target);
+    const ws = await openWs(b.url(`host=127.0.0.1&port=${target.port}`));
+    const hash = createHash('sha256');
+    let received = 0;
+    let nextStall = 1024 * 1024;
+    ws.on('message', (d: Buffer) => {
+      hash.update(d);
+      received += d.length;
+      if (received >= nextStall) {
+        nextStall += 3 * 1024 * 1024;
+        ws.pause(); // the bridge's writes to this client back up, then drain
+        setTimeout(() => ws.resume(), 30);
+      }
+    });
+    expect((await closed(ws)).code).toBe(1000);
+    expect(received).toBe(payload.length);
+    expect(hash.digest('hex')).toBe(sha256(payload));
+  });
+
   it('on client close, ends the target connection (the target sees EOF after the last byte)', async () => {
     let got = Buffer.alloc(0);
     const ended = new Promise<void>((resolve) => {
