@@ -243,7 +243,8 @@ export class CaptureInput {
     const us = arrived !== undefined ? captureUs + arrived.mapping.offsetUs : this.clock.toSession('video', captureUs);
     if (us === undefined) return;
     // Decode times are read on the capture clock, where an encoder without B-frames is monotonic
-    // (the session clock's offset falls as better-timed frames arrive, which would read as reordering).
+    // (the session clock's offset moves: it falls as better-timed frames arrive, and rises slowly
+    // with a capture clock that runs slow; either would read as reordering).
     this.sink.video({ data, keyframe, dtsUs: this.decodeTimes.next(captureUs) + (us - captureUs), ptsUs: us });
   }
 
