@@ -19,17 +19,27 @@ export interface BenchSite {
   close(): Promise<void>;
 }
 
+/** Another test page built and served the same way (the soak's: test/soak/page). */
+export interface BenchSiteOptions {
+  /** The folder holding the page's index.html; default test/bench/page. */
+  pageRoot?: string;
+  /** Where the build goes; default test-output/bench/site. */
+  outDir?: string;
+  /** Response headers on every file, e.g. COOP/COEP for a cross-origin isolated page. */
+  headers?: Record<string, string>;
+}
+
 /** Builds the page (about 10–20 s here) and serves it on a free loopback port. */
-export async function startBenchSite(): Promise<BenchSite> {
-  const pageRoot = join(here, 'page');
-  const outDir = join(root, 'test-output/bench/site');
+export async function startBenchSite(options: BenchSiteOptions = {}): Promise<BenchSite> {
+  const pageRoot = options.pageRoot ?? join(here, 'page');
+  const outDir = options.outDir ?? join(root, 'test-output/bench/site');
   const shared = { configFile: false as const, root: pageRoot, base: './', logLevel: 'warn' as const, publicDir: false as const };
   await build({
     ...shared,
     worker: { format: 'es' },
     build: { outDir, emptyOutDir: true, target: 'es2022', sourcemap: false, reportCompressedSize: false },
   });
-  const server = await preview({ ...shared, build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+  const server = await preview({ ...shared, build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false, ...(options.headers ? { headers: options.headers } : {}) } });
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('the bench site has no port');
   return {

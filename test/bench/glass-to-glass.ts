@@ -30,6 +30,7 @@ import { launchChromium, type LaunchedChromium } from '../demo/chromium.ts';
 import { startNodeMediaServer, type NodeMediaServerPeer } from '../peers/node-media-server.ts';
 import { BENCH_VIDEO, type DisplayMeasurement, type MeasureTiming } from './bench-protocol.ts';
 import { startBenchSite, type BenchSite } from './bench-site.ts';
+import { Cleanup } from './cleanup.ts';
 import { measureFfmpegPlayer, referencePublisherArgs, startReferencePublisher, type ReferencePublisher } from './ffmpeg-reference.ts';
 import { firstFrameTable, latencyTable, summarize, type CellResult, type FirstFrameRun, type PlayerName, type SourceName } from './latency-report.ts';
 
@@ -82,17 +83,6 @@ const PLAYERS: { name: PlayerName; latency?: 'auto' | number }[] = [
   { name: 'rtmp-player 1000', latency: 1000 },
   { name: 'mpegts.js' },
 ];
-
-/** Everything the run started, stopped in reverse order however it ends. */
-class Cleanup {
-  private readonly steps: (() => Promise<unknown> | unknown)[] = [];
-  add(step: () => Promise<unknown> | unknown): void {
-    this.steps.push(step);
-  }
-  async run(): Promise<void> {
-    for (const step of this.steps.reverse()) await Promise.resolve().then(step).catch((e: unknown) => console.error(`while stopping: ${String(e)}`));
-  }
-}
 
 /** A page of the bench site, with its errors kept for the report. */
 async function openBenchPage(chromium: LaunchedChromium, site: BenchSite, pageErrors: string[], label: string): Promise<Page> {

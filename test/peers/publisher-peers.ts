@@ -14,23 +14,19 @@
  * | `peers-cpu-threads` | `{ pattern }` | CPU seconds per thread name, and per process (`process:<--type>`), in processes whose command line contains pattern (bench) |
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import type net from 'node:net';
 import { ffprobe, makeTestSource, run, spawnFfmpeg, type TestSourceOptions } from './ffmpeg.ts';
 import { freePort, waitForListening } from './free-port.ts';
+import { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.ts';
 
 type Payload = Record<string, unknown> | undefined;
 type Keep = (peer: { stop(): Promise<void>; log?(): string }) => string;
 
-interface Throttle {
-  setKbps(kbps: number): void;
-}
-
-const throttles = new Map<string, Throttle>();
+const throttles = new Map<string, ThrottleProxy>();
 
 /** ffprobe's decoded frames over the first `seconds` of a stream or file. */
 async function probeFrames(url: string, seconds: number, timeoutMs: number, rwTimeoutMs = 15_000): Promise<{ video: number[]; audio: number[]; errors: string }> {
@@ -134,25 +130,10 @@ export function publisherCommands(keep: Keep): Record<string, (p: Payload) => Pr
     },
 
     async 'peers-throttle-proxy'(p) {
-      // A Python child: it can shrink its receive buffer, which Node cannot (see throttle-proxy.py).
-      const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-      const child = spawn(python, [fileURLToPath(new URL('./throttle-proxy.py', import.meta.url)), String(Number(p?.port)), String(Number(p?.kbps ?? 0))], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let err = '';
-      child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-10_000)));
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
-        child.once('exit', (code) => reject(new Error(`throttle proxy exited ${code}: ${err}`)));
-      });
-      const id = keep({
-        stop: async () => {
-          child.kill('SIGKILL');
-        },
-        log: () => err,
-      });
-      throttles.set(id, { setKbps: (kbps) => child.stdin.write(`${Math.max(0, Math.round(kbps))}\n`) });
-      return { id, port };
+      const proxy = await startThrottleProxy(Number(p?.port), Number(p?.kbps ?? 0));
+      const id = keep({ stop: () => proxy.stop(), log: () => proxy.log() });
+      throttles.set(id, proxy);
+      return { id, port: proxy.port };
     },
 
     async 'peers-throttle-set'(p) {

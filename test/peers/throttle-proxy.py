@@ -6,7 +6,11 @@ megabytes pile up in the proxy's receive buffer, hiding the throttle for
 tens of seconds. Setting SO_RCVBUF disables that autotuning.
 
 Usage: throttle-proxy.py <target-port> <kbps>   (0 = unlimited)
-Prints the listening port on stdout; reads new kbps values, one a line, on stdin.
+Prints the listening port on stdout; reads commands, one a line, on stdin:
+  <kbps>   a new client -> server rate (0 = unlimited)
+  stall    stop passing bytes both ways (connections stay open, as on a dead link)
+  resume   pass bytes again, at the rate in force
+A client whose upstream cannot be reached (the server is down) is closed.
 """
 import socket
 import sys
@@ -17,6 +21,8 @@ target = int(sys.argv[1])
 rate = [int(sys.argv[2])]  # kbps, shared with the stdin reader
 RCVBUF = 16 * 1024
 TICK = 0.02
+flowing = threading.Event()  # cleared while stalled
+flowing.set()
 
 
 def pump_plain(src, dst):
@@ -25,6 +31,7 @@ def pump_plain(src, dst):
             b = src.recv(65536)
             if not b:
                 break
+            flowing.wait()
             dst.sendall(b)
     except OSError:
         pass
@@ -43,6 +50,7 @@ def pump_throttled(src, dst):
             b = src.recv(n)
             if not b:
                 break
+            flowing.wait()
             dst.sendall(b)
             if kbps > 0:
                 time.sleep(TICK * len(b) / n)
@@ -58,7 +66,11 @@ def pump_throttled(src, dst):
 def serve(listener):
     while True:
         client, _ = listener.accept()
-        upstream = socket.create_connection(('127.0.0.1', target))
+        try:
+            upstream = socket.create_connection(('127.0.0.1', target))
+        except OSError:
+            client.close()
+            continue
         threading.Thread(target=pump_throttled, args=(client, upstream), daemon=True).start()
         threading.Thread(target=pump_plain, args=(upstream, client), daemon=True).start()
 
@@ -71,5 +83,9 @@ print(listener.getsockname()[1], flush=True)
 threading.Thread(target=serve, args=(listener,), daemon=True).start()
 for line in sys.stdin:
     line = line.strip()
-    if line:
+    if line == 'stall':
+        flowing.clear()
+    elif line == 'resume':
+        flowing.set()
+    elif line:
         rate[0] = int(line)

@@ -20,7 +20,7 @@ import {
   type RtmpPlayerCellOptions,
 } from '../bench-protocol.ts';
 import { DisplayProbe, type DisplaySource } from './display-probe.ts';
-import { startTimecodeSource, type TimecodeSource } from './timecode-source.ts';
+import { createTimecodePublisher, startTimecodeSource, type TimecodeSource } from './timecode-source.ts';
 
 /**
  * mpegts.js at its most aggressive for live: no IO stash, no lazy loading,
@@ -115,15 +115,7 @@ const api: BenchPageApi = {
   async startPublisher(o: PagePublisherOptions) {
     if (publisher) throw new Error('a publisher is already running');
     const source = startTimecodeSource(o.audio);
-    const element = document.createElement('rtmp-publisher') as PublisherElement;
-    element.setAttribute('url', o.url);
-    element.setAttribute('bridge', o.bridge);
-    element.streamKey = o.streamKey;
-    element.setAttribute('width', String(BENCH_VIDEO.width));
-    element.setAttribute('height', String(BENCH_VIDEO.height));
-    element.setAttribute('framerate', String(BENCH_VIDEO.fps));
-    element.setAttribute('video-bitrate', String(BENCH_VIDEO.bitrateKbps));
-    element.setAttribute('keyframe-interval', String(BENCH_VIDEO.keyframeIntervalS));
+    const element = createTimecodePublisher(o);
     document.body.append(element);
     publisher = { element, source };
     try {

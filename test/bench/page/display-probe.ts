@@ -18,7 +18,14 @@ export class DisplayProbe {
   private readonly reader = new DisplayedTimecodeReader(Infinity);
   private raf = 0;
 
-  constructor(private readonly source: DisplaySource) {}
+  /**
+   * `onCode`, where given, hears every readable code the moment it is read
+   * (wall time `nowMs`), repeats included: the soak's recovery watch.
+   */
+  constructor(
+    private readonly source: DisplaySource,
+    private readonly onCode?: (code: number, nowMs: number) => void,
+  ) {}
 
   /** Starts reading, every animation frame. */
   start(): void {
@@ -38,7 +45,9 @@ export class DisplayProbe {
     const src = this.source();
     const seen = src && this.reader.read(src.image, src.width, src.height);
     if (!seen) return;
-    this.tally.see(seen.code, Date.now(), seen.code === null && meanLevel(seen.strip.data) < BLACK_LUMA);
+    const now = Date.now();
+    this.tally.see(seen.code, now, seen.code === null && meanLevel(seen.strip.data) < BLACK_LUMA);
+    if (seen.code !== null) this.onCode?.(seen.code, now);
   }
 }
 

@@ -3,10 +3,12 @@
  * 30 fps (like a real page, not requestAnimationFrame) with moving colour
  * bars under the timecode strip, which carries `Date.now()` at the moment
  * of drawing; and, optionally, a 440 Hz OscillatorNode tone as the audio
- * track. One MediaStream for `<rtmp-publisher>.start()`.
+ * track. One MediaStream for `<rtmp-publisher>.start()`, and the element set
+ * up to send it.
  */
 import { drawTimecode } from '../../../web/src/frame-timecode.ts';
-import { BENCH_VIDEO } from '../bench-protocol.ts';
+import type { PublisherElement } from '../../../web/src/element-types.ts';
+import { BENCH_VIDEO, type PagePublisherOptions } from '../bench-protocol.ts';
 
 /** A running source; {@link TimecodeSource.stop} ends its timer, tracks and tone. */
 export interface TimecodeSource {
@@ -16,9 +18,10 @@ export interface TimecodeSource {
 
 const BARS = ['#f4f4f4', '#f2d43d', '#3fd3d8', '#39c463', '#d74bd0', '#e0463f', '#3e57e6'];
 
-/** Starts drawing (and the tone, with `audio`). */
-export function startTimecodeSource(audio: boolean): TimecodeSource {
-  const { width, height, fps } = BENCH_VIDEO;
+/** Starts drawing (and the tone, with `audio`), at `size` (default the bench's 640 × 360). */
+export function startTimecodeSource(audio: boolean, size: { width: number; height: number } = BENCH_VIDEO): TimecodeSource {
+  const { width, height } = size;
+  const { fps } = BENCH_VIDEO;
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -68,4 +71,22 @@ export function startTimecodeSource(audio: boolean): TimecodeSource {
       void context?.close();
     },
   };
+}
+
+/**
+ * A `<rtmp-publisher>` set up to send the timecode picture (not yet in the
+ * document, not started): `o`'s server, key and bridge, the bench's frame
+ * rate, bitrate and GOP, at `size` (default 640 × 360).
+ */
+export function createTimecodePublisher(o: PagePublisherOptions, size: { width: number; height: number } = BENCH_VIDEO): PublisherElement {
+  const element = document.createElement('rtmp-publisher') as PublisherElement;
+  element.setAttribute('url', o.url);
+  element.setAttribute('bridge', o.bridge);
+  element.streamKey = o.streamKey;
+  element.setAttribute('width', String(size.width));
+  element.setAttribute('height', String(size.height));
+  element.setAttribute('framerate', String(BENCH_VIDEO.fps));
+  element.setAttribute('video-bitrate', String(BENCH_VIDEO.bitrateKbps));
+  element.setAttribute('keyframe-interval', String(BENCH_VIDEO.keyframeIntervalS));
+  return element;
 }
