@@ -9,7 +9,8 @@
  * ```
  *
  * TCP reads go into one reused buffer ({@link TargetReader}) when the socket
- * came from `connectTarget`; a read is sent straight from it when nothing is
+ * came from `connectTarget` (small reads arrive as copies, out of a buffer
+ * shared by the process, until a large one); a read is sent straight from it when nothing is
  * queued in the client socket (the kernel takes the frame at once), copied
  * when frames are queued, and the buffer is given up when a send left part
  * of the frame pending. Sockets from an injected `connect` use `'data'`.

@@ -19,6 +19,14 @@
  * socket has nothing queued (and copies otherwise) keeps the buffer nearly
  * always: one allocation per backpressure episode instead of one per read.
  *
+ * A socket does not get a buffer of its own until a read of at least
+ * {@link OWN_BUFFER_FROM} bytes: until then it reads into one buffer shared by
+ * every such socket in the process, and the handler gets a copy of its own
+ * size (the shared buffer is only ever used during one read's callback, so it
+ * is never kept). Idle connections and connections whose reads stay small (a
+ * few Mbit/s of RTMP) then cost no 64 KiB each; a download switches to its
+ * own buffer at its first large read.
+ *
  * Reads that arrive before a handler is attached (between connect and the
  * WebSocket upgrade) are copied and reading stops until {@link TargetReader.attach}.
  */
@@ -26,6 +34,21 @@ import type net from 'node:net';
 
 /** Bytes per read: Node's own read size, the largest a WebSocket frame from the bridge carries. */
 export const TARGET_READ_SIZE = 64 * 1024;
+
+/** A read of at least this many bytes gives the socket a buffer of its own (smaller ones are copied out of the shared one). */
+export const OWN_BUFFER_FROM = 16 * 1024;
+
+/** The buffer sockets without one of their own read into, one per read size; only used during a read's callback. */
+const sharedBuffers = new Map<number, Buffer>();
+
+function sharedBuffer(size: number): Buffer {
+  let buffer = sharedBuffers.get(size);
+  if (buffer === undefined) {
+    buffer = Buffer.allocUnsafe(size);
+    sharedBuffers.set(size, buffer);
+  }
+  return buffer;
+}
 
 /**
  * Called with each read's bytes. The view is valid only during the call:
@@ -48,6 +71,7 @@ const readers = new WeakMap<net.Socket, TargetReader>();
 /** One target socket's reads, into a reused buffer. Create it before the socket, and pass {@link onread} to connect. */
 export class TargetReader {
   private buffer: Buffer;
+  private own = false;
   private handler: TargetReadHandler | undefined;
   private early: Buffer[] = [];
 
@@ -59,8 +83,12 @@ export class TargetReader {
 
   /** `size`: bytes per read (default {@link TARGET_READ_SIZE}). */
   constructor(private readonly size = TARGET_READ_SIZE) {
-    // Uninitialised: the pages are only touched (and resident) once reads fill them.
-    this.buffer = Buffer.allocUnsafe(size);
+    this.buffer = sharedBuffer(size);
+  }
+
+  /** Whether this socket reads into a buffer of its own yet (after its first read of {@link OWN_BUFFER_FROM} bytes or more). */
+  get hasOwnBuffer(): boolean {
+    return this.own;
   }
 
   /** The reader a socket was created with, if it was (sockets from an injected `connect` have none). */
@@ -90,6 +118,14 @@ export class TargetReader {
     if (this.handler === undefined) {
       this.early.push(Buffer.from(bytes));
       return false; // stop reading until attach: one read is all that waits here
+    }
+    if (!this.own) {
+      this.handler(Buffer.from(bytes)); // the shared buffer is never handed out
+      if (bytesRead >= Math.min(OWN_BUFFER_FROM, this.size)) {
+        this.own = true;
+        this.buffer = Buffer.allocUnsafe(this.size); // uninitialised: pages become resident as reads fill them
+      }
+      return true;
     }
     if (this.handler(bytes)) this.buffer = Buffer.allocUnsafe(this.size);
     return true;

@@ -1,14 +1,16 @@
 /**
- * TargetReader on real loopback sockets: reads reuse one buffer, a view the
- * handler keeps is never written over, reads before attach wait as copies,
- * EOF still ends the socket, and connectTarget's sockets carry a reader.
+ * TargetReader on real loopback sockets: small reads arrive as copies out of
+ * the shared buffer, a large one gives the socket its own buffer, which later
+ * reads reuse; a view the handler keeps is never written over, reads before
+ * attach wait as copies, EOF still ends the socket, and connectTarget's
+ * sockets carry a reader.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectTarget } from '../src/target-connection.ts';
-import { TARGET_READ_SIZE, TargetReader, type TargetReadHandler } from '../src/target-reader.ts';
+import { OWN_BUFFER_FROM, TARGET_READ_SIZE, TargetReader, type TargetReadHandler } from '../src/target-reader.ts';
 import { startTcpTarget, until, type TcpTarget } from './support/loopback.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -40,38 +42,59 @@ async function writeEach(s: net.Socket, pieces: Buffer[], seen: () => number): P
 }
 
 describe('TargetReader', () => {
-  it('reads into the same buffer while the handler keeps nothing', async () => {
+  it('hands out small reads as copies, and holds no buffer of its own until a large read', async () => {
     let server: net.Socket | undefined;
     const { socket, reader } = await connectWithReader((s) => (server = s));
-    const views: Buffer[] = [];
+    const kept: Buffer[] = [];
+    reader.attach((bytes) => {
+      kept.push(bytes); // kept although the handler says it is not: small reads are copies, so that is safe
+      return false;
+    });
+    socket.resume();
+    await until(() => server !== undefined, 'accepted');
+    const pieces = [Buffer.from('one'), Buffer.from('two two'), Buffer.alloc(1000, 3), Buffer.alloc(OWN_BUFFER_FROM - 1, 4)];
+    await writeEach(server!, pieces, () => kept.reduce((n, v) => n + v.length, 0));
+    expect(Buffer.concat(kept).equals(Buffer.concat(pieces))).toBe(true);
+    expect(reader.hasOwnBuffer).toBe(false);
+  });
+
+  it('reads into one buffer of its own after a large read, while the handler keeps nothing', async () => {
+    let server: net.Socket | undefined;
+    const { socket, reader } = await connectWithReader((s) => (server = s));
+    const ownViews: Buffer[] = []; // the views of reads into the socket's own buffer
     const copies: Buffer[] = [];
     reader.attach((bytes) => {
-      views.push(bytes);
+      if (reader.hasOwnBuffer) ownViews.push(bytes);
       copies.push(Buffer.from(bytes));
       return false;
     });
     socket.resume();
     await until(() => server !== undefined, 'accepted');
-    const pieces = [Buffer.from('one'), Buffer.from('two two'), Buffer.alloc(1000, 3)];
+    const pieces = [Buffer.alloc(2 * OWN_BUFFER_FROM, 9), Buffer.from('one'), Buffer.from('two two'), Buffer.alloc(1000, 3)];
     await writeEach(server!, pieces, () => Buffer.concat(copies).length);
     expect(Buffer.concat(copies).equals(Buffer.concat(pieces))).toBe(true);
-    expect(new Set(views.map((v) => v.buffer)).size).toBe(1);
+    expect(reader.hasOwnBuffer).toBe(true);
+    expect(ownViews.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ownViews.map((v) => v.buffer)).size).toBe(1);
   });
 
   it('reads into a new buffer after the handler kept a view, and never writes over the kept one', async () => {
     let server: net.Socket | undefined;
     const { socket, reader } = await connectWithReader((s) => (server = s));
     const kept: Buffer[] = [];
+    const ownViews: Buffer[] = [];
     reader.attach((bytes) => {
       kept.push(bytes);
+      if (reader.hasOwnBuffer) ownViews.push(bytes);
       return true;
     });
     socket.resume();
     await until(() => server !== undefined, 'accepted');
-    const pieces = [Buffer.alloc(500, 1), Buffer.alloc(700, 2), Buffer.alloc(300, 3)];
+    const pieces = [Buffer.alloc(2 * OWN_BUFFER_FROM, 9), Buffer.alloc(500, 1), Buffer.alloc(700, 2), Buffer.alloc(300, 3)];
     await writeEach(server!, pieces, () => kept.reduce((n, v) => n + v.length, 0));
     expect(Buffer.concat(kept).equals(Buffer.concat(pieces))).toBe(true);
-    expect(new Set(kept.map((v) => v.buffer)).size).toBe(kept.length);
+    expect(ownViews.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ownViews.map((v) => v.buffer)).size).toBe(ownViews.length);
   });
 
   it('carries 16 MB exactly (checked by hash) when the handler keeps views at random', async () => {
