@@ -8,8 +8,10 @@
  * plugin (`?token=…` picks the target, as `?host=&port=` does for ours).
  * Reports, for each bridge:
  *  1. throughput as a ratio of direct TCP, both directions, and the bridge's
- *     CPU per Gbit/s (cores busy to move 1 Gbit/s), from /proc;
- *  2. added latency, p50 and p99, of small ping-pong messages (bridge − direct);
+ *     CPU per Gbit/s (cores busy to move 1 Gbit/s), from /proc: medians of
+ *     3 runs after a warm-up run, the bridges taking turns run by run;
+ *  2. added latency, p50 and p99, of small ping-pong messages (bridge − direct),
+ *     in blocks, the bridges taking turns;
  *  3. memory per idle connection (RSS and PSS of the bridge's processes:
  *     websockify forks one per connection, so PSS is the fair sum);
  * and for ours alone:
@@ -22,7 +24,7 @@ import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -335,8 +337,63 @@ async function directThroughput(t: Targets): Promise<{ down: number; up: number 
   return { down, up };
 }
 
-/** A bridge's throughput both ways (MB/s) and its CPU per Gbit/s (cores) in each direction. */
-async function throughput(b: BridgeUnderTest, t: Targets): Promise<{ down: number; up: number; downCores: number; upCores: number; lost: number }> {
+/** Measured runs per direction, after one warm-up run: the medians are reported. */
+const THROUGHPUT_RUNS = 3;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** What {@link throughput} reports for one bridge. */
+interface ThroughputResult {
+  /** Median MB/s each way. */
+  down: number;
+  up: number;
+  /** Median CPU per Gbit/s each way (cores), each measured run's, and the warm-up run's. */
+  downCores: number;
+  upCores: number;
+  downCoresRuns: number[];
+  upCoresRuns: number[];
+  warmUpCores: { down: number; up: number };
+  /** Download bytes missing, summed over all runs. */
+  lost: number;
+}
+
+/**
+ * Each bridge's throughput both ways (MB/s) and its CPU per Gbit/s (cores)
+ * in each direction: the median of {@link THROUGHPUT_RUNS} runs each way,
+ * after one warm-up run each way that is not counted (a long-running Node
+ * process has its code compiled and its heap grown; a fresh one spends the
+ * first 256 MB on that; websockify forks a fresh process per connection
+ * whatever came before). The bridges take turns, run by run, so a change in
+ * the machine's load falls on all of them alike.
+ */
+async function throughput(bridges: BridgeUnderTest[], t: Targets): Promise<ThroughputResult[]> {
+  const runs = bridges.map(() => ({ down: [] as { rate: number; cores: number }[], up: [] as { rate: number; cores: number }[], lost: 0, warmUp: { down: NaN, up: NaN } }));
+  for (let i = 0; i <= THROUGHPUT_RUNS; i++) {
+    for (const [k, b] of bridges.entries()) {
+      const one = await throughputOnce(b, t);
+      const r = runs[k]!;
+      r.lost += one.lost;
+      if (i === 0) {
+        r.warmUp = { down: one.down.cores, up: one.up.cores };
+        continue;
+      }
+      r.down.push(one.down);
+      r.up.push(one.up);
+    }
+  }
+  return runs.map((r) => ({
+    down: median(r.down.map((x) => x.rate)),
+    up: median(r.up.map((x) => x.rate)),
+    downCores: median(r.down.map((x) => x.cores)),
+    upCores: median(r.up.map((x) => x.cores)),
+    downCoresRuns: r.down.map((x) => x.cores),
+    upCoresRuns: r.up.map((x) => x.cores),
+    warmUpCores: r.warmUp,
+    lost: r.lost,
+  }));
+}
+
+/** One 256 MB run each way through a bridge: MB/s and the bridge's CPU per Gbit/s for each, and download bytes lost. */
+async function throughputOnce(b: BridgeUnderTest, t: Targets): Promise<{ down: { rate: number; cores: number }; up: { rate: number; cores: number }; lost: number }> {
   const gbit = (THROUGHPUT_BYTES * 8) / 1e9;
   let lost = 0;
   // Through the bridge's CPU clock: the run plus a moment for its processes to finish (and be reaped).
@@ -374,19 +431,19 @@ async function throughput(b: BridgeUnderTest, t: Targets): Promise<{ down: numbe
     ws.terminate();
     return mbps(THROUGHPUT_BYTES, seconds(start));
   });
-  return { down: down.rate, up: up.rate, downCores: down.cores, upCores: up.cores, lost };
+  return { down, up, lost };
 }
 
 const MESSAGE = Buffer.alloc(32, 1);
 
-/** Round trips of 32-byte messages over direct TCP to the echo target, µs, sorted. */
-async function directLatency(t: Targets): Promise<number[]> {
+/** `rounds` round trips of 32-byte messages over direct TCP to the echo target (after 200 not counted), µs. */
+async function directLatency(t: Targets, rounds: number): Promise<number[]> {
   const message = MESSAGE;
   const direct: number[] = [];
   const s = net.connect(t.echo.port, '127.0.0.1');
   s.setNoDelay(true);
   await once(s, 'connect');
-  for (let i = 0; i < LATENCY_ROUNDS + 200; i++) {
+  for (let i = 0; i < rounds + 200; i++) {
     const start = process.hrtime.bigint();
     s.write(message);
     let got = 0;
@@ -394,15 +451,35 @@ async function directLatency(t: Targets): Promise<number[]> {
     if (i >= 200) direct.push(seconds(start) * 1e6);
   }
   s.destroy();
-  return direct.sort((a, b) => a - b);
+  return direct;
 }
 
-/** The same round trips through a bridge, µs, sorted. */
-async function latency(b: BridgeUnderTest, t: Targets): Promise<number[]> {
+/** Latency rounds go in this many blocks, the bridges taking turns block by block. */
+const LATENCY_BLOCKS = 4;
+
+/**
+ * Round trips over direct TCP and through each bridge, µs, sorted:
+ * {@link LATENCY_BLOCKS} blocks each, direct TCP and the bridges taking turns,
+ * so "added" compares rounds measured under the same load.
+ */
+async function latencies(bridges: BridgeUnderTest[], t: Targets): Promise<{ direct: number[]; bridges: number[][] }> {
+  const rounds = LATENCY_ROUNDS / LATENCY_BLOCKS;
+  const direct: number[] = [];
+  const all = bridges.map(() => [] as number[]);
+  for (let i = 0; i < LATENCY_BLOCKS; i++) {
+    direct.push(...(await directLatency(t, rounds)));
+    for (const [k, b] of bridges.entries()) all[k]!.push(...(await latency(b, t, rounds)));
+  }
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+  return { direct: sorted(direct), bridges: all.map(sorted) };
+}
+
+/** `rounds` round trips through a bridge on a new WebSocket (after 200 not counted), µs. */
+async function latency(b: BridgeUnderTest, t: Targets, rounds: number): Promise<number[]> {
   const message = MESSAGE;
   const bridge: number[] = [];
   const ws = await openWs(b.port, b.query(t.echo.port));
-  for (let i = 0; i < LATENCY_ROUNDS + 200; i++) {
+  for (let i = 0; i < rounds + 200; i++) {
     const start = process.hrtime.bigint();
     ws.send(message);
     let got = 0;
@@ -410,7 +487,7 @@ async function latency(b: BridgeUnderTest, t: Targets): Promise<number[]> {
     if (i >= 200) bridge.push(seconds(start) * 1e6);
   }
   ws.terminate();
-  return bridge.sort((a, b) => a - b);
+  return bridge;
 }
 
 // ---------------------------------------------------------------------------
@@ -515,33 +592,43 @@ if (WITH_WEBSOCKIFY && spawnSync('websockify', ['--help'], { stdio: 'ignore' }).
 const started = Date.now();
 const mb = (bytes: number) => bytes / MB;
 console.log(`bench-bridge: node ${process.version}, ${THROUGHPUT_BYTES / MB} MB per throughput run, loopback;`);
+const loads = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+console.log(`load average at the start: ${loads()} (1, 5, 15 min)`);
 console.log(`each bridge runs in processes of its own; clients and targets run in this one.${WITH_WEBSOCKIFY ? ' websockify: Debian\'s, default mode (a process per connection).' : ''}\n`);
 
 /** One column per bridge: ours, then websockify unless --no-websockify. */
-const results: { name: string; tp: Awaited<ReturnType<typeof throughput>>; lat: number[] }[] = [];
+const results: { name: string; tp: ThroughputResult; lat: number[] }[] = [];
 {
   const targets = await startTargets();
   const ports = [targets.source, targets.sink, targets.echo].map((x) => x.port);
   const direct = await directThroughput(targets);
-  const directLat = await directLatency(targets);
   const starters: (() => Promise<BridgeUnderTest>)[] = [async () => oursUnderTest(await startBridgeProcess({ allow: ports.map((p) => `127.0.0.1:${p}`) }))];
   if (WITH_WEBSOCKIFY) starters.push(() => startWebsockify(ports));
-  for (const startOne of starters) {
-    const b = await startOne();
-    results.push({ name: b.name, tp: await throughput(b, targets), lat: await latency(b, targets) });
-    await b.close();
-  }
+  const bridges: BridgeUnderTest[] = [];
+  for (const startOne of starters) bridges.push(await startOne());
+  const tps = await throughput(bridges, targets);
+  const lats = await latencies(bridges, targets);
+  const directLat = lats.direct;
+  for (const [k, b] of bridges.entries()) results.push({ name: b.name, tp: tps[k]!, lat: lats.bridges[k]! });
+  for (const b of bridges) await b.close();
   const col = (v: string) => v.padStart(13);
   const head = results.map((r) => col(r.name)).join('');
-  console.log(`1. throughput (MB/s)           ${col('direct TCP')}${head}`);
+  console.log(`1. throughput (MB/s; median of ${THROUGHPUT_RUNS} runs each way after a warm-up run)`);
+  console.log(`                               ${col('direct TCP')}${head}`);
   console.log(`   target → client (download)  ${col(fmt(direct.down, 0))}${results.map((r) => col(`${fmt(r.tp.down, 0)} (${fmt(r.tp.down / direct.down, 2)})`)).join('')}`);
   console.log(`   client → target (upload)    ${col(fmt(direct.up, 0))}${results.map((r) => col(`${fmt(r.tp.up, 0)} (${fmt(r.tp.up / direct.up, 2)})`)).join('')}`);
   console.log(`   bridge CPU per Gbit/s, down ${col('')}${results.map((r) => col(`${fmt(r.tp.downCores, 2)} cores`)).join('')}`);
   console.log(`   bridge CPU per Gbit/s, up   ${col('')}${results.map((r) => col(`${fmt(r.tp.upCores, 2)} cores`)).join('')}`);
-  console.log(`   download bytes lost at EOF  ${col('')}${results.map((r) => col(String(r.tp.lost))).join('')}`);
+  for (const r of results) {
+    const list = (xs: number[]) => xs.map((x) => fmt(x, 3)).join(', ');
+    const w = r.tp.warmUpCores;
+    console.log(`     ${r.name}: each run, down ${list(r.tp.downCoresRuns)}; up ${list(r.tp.upCoresRuns)} (warm-up run: ${fmt(w.down, 3)}; ${fmt(w.up, 3)})`);
+  }
+  console.log(`   download bytes lost at EOF, all ${THROUGHPUT_RUNS + 1} runs ${results.map((r) => col(String(r.tp.lost))).join('')}`);
 
   const [d50, d99] = [percentile(directLat, 50), percentile(directLat, 99)];
-  console.log(`\n2. round trip of 32-byte messages, ${LATENCY_ROUNDS} rounds (µs)   p50      p99`);
+  console.log(`\n2. round trip of 32-byte messages, ${LATENCY_ROUNDS} rounds in ${LATENCY_BLOCKS} blocks, direct and bridges in turn (µs)`);
+  console.log(`                                                p50      p99`);
   console.log(`   direct TCP                                ${fmt(d50).padStart(7)}  ${fmt(d99).padStart(7)}`);
   for (const r of results) {
     const [b50, b99] = [percentile(r.lat, 50), percentile(r.lat, 99)];
@@ -579,4 +666,4 @@ const results: { name: string; tp: Awaited<ReturnType<typeof throughput>>; lat: 
   console.log(`   the 400 normal readers received ${fmt(mb(fastBytes), 0)} MB (${fmt(mb(fastBytes) / samples.length, 1)} MB/s)`);
 }
 
-console.log(`\ndone in ${fmt((Date.now() - started) / 1000)} s`);
+console.log(`\ndone in ${fmt((Date.now() - started) / 1000)} s; load average at the end: ${loads()}`);
