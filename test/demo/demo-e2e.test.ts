@@ -12,7 +12,11 @@
  *
  * `DEMO_BROWSER=firefox` runs the same in Firefox ESR (`npm run
  * test:firefox:demo`, part of `npm test`; screenshots in
- * test-output/demo-firefox/). Its fake camera
+ * test-output/demo-firefox/). Each live screenshot is taken after
+ * that test's checks: in Firefox a screenshot of the page while the player's
+ * worker draws into its canvas blocked the page for 10 s now and then (the
+ * synchronous read of a worker's canvas, as in web/src/glass-to-glass.ts),
+ * and nothing on it ran meanwhile, the publisher's capture included. Its fake camera
  * is one saturated colour over the whole picture, starting green and slowly
  * cycling through hues, so the camera check there is "one saturated colour
  * edge to edge" rather than Chromium's green.
@@ -60,7 +64,9 @@ async function startDemo(): Promise<StartedDemo> {
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // 'close', not 'exit': npm can exit before the server it started has written its last
+  // lines ("stopped."), which reach us through the same pipes; 'close' waits for every writer.
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   const deadline = Date.now() + 60_000;
   while (!out.includes('rtmp-web is running')) {
     if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${out}`);
@@ -228,7 +234,6 @@ describe.skipIf(missing.length > 0)(`demo end to end (npm start, headless ${BROW
     await waitForState(page, 'player-state', ['playing'], 30_000);
     await page.waitForFunction(() => ((document.getElementById('player') as unknown as { stats: { framesDecoded: number } }).stats.framesDecoded ?? 0) > 30, { timeout: 20_000 });
     await new Promise((r) => setTimeout(r, 3000)); // let the stats plots fill a little
-    await page.screenshot({ path: join(outDir, '2-live.png') as `${string}.png` });
 
     // What the player shows is the fake camera: sample its snapshot's pixels.
     const check = await snapshotCheck(page, BROWSER === 'firefox' ? 'uniform' : 'green');
@@ -268,6 +273,8 @@ describe.skipIf(missing.length > 0)(`demo end to end (npm start, headless ${BROW
     expect(page.url()).not.toContain(key);
     expect(await eventLog(page)).not.toContain(key);
     expect(await page.$eval('#publisher', (el) => el.hasAttribute('stream-key'))).toBe(false);
+    // After the checks: in Firefox a screenshot can block the page (see the file comment).
+    await page.screenshot({ path: join(outDir, '2-live.png') as `${string}.png` });
 
     // Stop both.
     await page.click('#stop-publish');
@@ -293,7 +300,6 @@ describe.skipIf(missing.length > 0)(`demo end to end (npm start, headless ${BROW
       throw new Error(`no glass-to-glass reading in 20 s. Event log:\n${await eventLog(page)}`);
     });
     await new Promise((r) => setTimeout(r, 3000)); // a few samples on the plot
-    await page.screenshot({ path: join(outDir, '4-pattern-live.png') as `${string}.png` });
     const shown = await tiles(page);
     writeFileSync(join(outDir, 'tiles-pattern.json'), JSON.stringify(shown, null, 2));
     const g2g = shown.find((t) => t.label === 'Glass to glass');
@@ -302,6 +308,7 @@ describe.skipIf(missing.length > 0)(`demo end to end (npm start, headless ${BROW
     expect(tileNumber(g2g)).toBeGreaterThan(0);
     expect(tileNumber(g2g)).toBeLessThan(60_000);
     expect(shown.find((t) => t.label === 'Player delay')?.hidden).toBe(false);
+    await page.screenshot({ path: join(outDir, '4-pattern-live.png') as `${string}.png` });
 
     await page.click('#stop-publish');
     await waitForState(page, 'publisher-state', ['stopped', 'idle'], 15_000);
@@ -327,11 +334,11 @@ describe.skipIf(missing.length > 0)(`demo end to end (npm start, headless ${BROW
     await waitForState(page, 'publisher-state', ['publishing'], 30_000);
     await waitForState(page, 'player-state', ['playing'], 30_000);
     await page.waitForFunction(() => ((document.getElementById('player') as unknown as { stats: { framesDecoded: number } }).stats.framesDecoded ?? 0) > 30, { timeout: 20_000 });
-    await page.screenshot({ path: join(outDir, '5-file-live.png') as `${string}.png` });
     const check = await snapshotCheck(page, 'blue');
     writeFileSync(join(outDir, 'pixel-check-file.json'), JSON.stringify(check, null, 2));
     expect([check.width, check.height]).toEqual([640, 360]);
     expect(check.share).toBeGreaterThan(0.95);
+    await page.screenshot({ path: join(outDir, '5-file-live.png') as `${string}.png` });
     await page.click('#stop-publish');
     await waitForState(page, 'publisher-state', ['stopped', 'idle'], 15_000);
     await page.click('#stop-play');
