@@ -42,6 +42,22 @@ function path(points: { x: number; y: number | null }[]): string {
   return d;
 }
 
+/** At most `n` points: the series cut into `n` runs, each drawn as its largest value (a spike stays visible), gaps kept. */
+function thin<T extends { t: number }>(points: T[], n: number, value: (p: T) => number | null): { t: number; v: number | null }[] {
+  if (points.length <= n) return points.map((p) => ({ t: p.t, v: value(p) }));
+  const k = Math.ceil(points.length / n);
+  const out: { t: number; v: number | null }[] = [];
+  for (let i = 0; i < points.length; i += k) {
+    const run = points.slice(i, i + k);
+    const vs = run.map(value).filter((v): v is number => v !== null);
+    out.push({ t: run[0]!.t, v: vs.length === 0 ? null : Math.max(...vs) });
+  }
+  return out;
+}
+
+/** Points drawn per series (a 60-minute run has 3600 samples a series). */
+const MAX_POINTS = 900;
+
 /** The SVG document. */
 export function soakPlot(run: SoakRun, verdict: SoakVerdict): string {
   const duration = run.options.durationS;
@@ -64,20 +80,22 @@ export function soakPlot(run: SoakRun, verdict: SoakVerdict): string {
   }
 
   // Delay panel.
-  const delays = verdict.delayLevels;
-  const dMax = niceMax(Math.max(...delays.map((d) => d.ms ?? 0), 100));
-  const yd = (ms: number) => top1 + PANEL - (ms / dMax) * PANEL;
-  axes(out, top1, dMax, 'glass-to-glass delay, ms (median of each second)', duration, x, (v) => String(Math.round(v)));
-  out.push(`<path d="${path(delays.map((d) => ({ x: x(d.t), y: d.ms === null ? null : yd(d.ms) })))}" fill="none" stroke="#1f77b4" stroke-width="1.2"/>`);
+  // The axis stops at the 95th percentile × 1.5: the few seconds above (a stall's backlog, a bandwidth cut) are drawn at the top.
+  const delays = thin(verdict.delayLevels, MAX_POINTS, (d) => d.ms);
+  const sorted = delays.flatMap((d) => (d.v === null ? [] : [d.v])).sort((a, b) => a - b);
+  const dMax = niceMax(Math.max(100, 1.5 * (sorted[Math.floor(sorted.length * 0.95)] ?? 0)));
+  const yd = (ms: number) => top1 + PANEL - (Math.min(ms, dMax) / dMax) * PANEL;
+  axes(out, top1, dMax, 'glass-to-glass delay, ms (median of each second; above the axis: drawn at the top)', duration, x, (v) => String(Math.round(v)));
+  out.push(`<path d="${path(delays.map((d) => ({ x: x(d.t), y: d.v === null ? null : yd(d.v) })))}" fill="none" stroke="#1f77b4" stroke-width="1.2"/>`);
 
   // Memory panel.
-  const series = MEMORY_SERIES_NAMES.map((name) => ({ name, points: memorySeries(run, name) })).filter((s) => s.points.length > 0);
-  const mMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.bytes / 1048576)), 1));
+  const series = MEMORY_SERIES_NAMES.map((name) => ({ name, points: thin(memorySeries(run, name), MAX_POINTS, (p) => p.bytes / 1048576) })).filter((s) => s.points.length > 0);
+  const mMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.v ?? 0)), 1));
   const ym = (mb: number) => top2 + PANEL - (mb / mMax) * PANEL;
   axes(out, top2, mMax, 'memory, MB', duration, x, (v) => String(Math.round(v)));
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
-    out.push(`<path d="${path(s.points.map((p) => ({ x: x(p.t), y: ym(p.bytes / 1048576) })))}" fill="none" stroke="${colour}" stroke-width="1.2"/>`);
+    out.push(`<path d="${path(s.points.map((p) => ({ x: x(p.t), y: p.v === null ? null : ym(p.v) })))}" fill="none" stroke="${colour}" stroke-width="1.2"/>`);
     const lx = LEFT + (i % 3) * 330;
     const ly = top2 + PANEL + 40 + Math.floor(i / 3) * 16;
     out.push(`<rect x="${lx}" y="${ly - 8}" width="14" height="3" fill="${colour}"/><text x="${lx + 20}" y="${ly - 3}">${esc(s.name)}</text>`);

@@ -11,12 +11,16 @@
  * Options: `--minutes N` (default 10), `--server nms|nginx` (default nms:
  * node-media-server; nginx: nginx-rtmp), `--slot S` (seconds between
  * faults, default 60), `--warmup S` (seconds before the first, default 60).
+ * `--plot FILE.json`: only draws a written run's SVG again, beside it (after
+ * a change to the plot).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { SOAK_HOLDS } from './fault-schedule.ts';
 import { writeSoakOutput } from './soak-output.ts';
 import { criteriaLines, faultTable, judgeSoak, memoryTable } from './soak-report.ts';
-import { runSoak } from './soak-run.ts';
+import { soakPlot } from './soak-plot.ts';
+import { runSoak, type SoakRun } from './soak-run.ts';
 import type { SoakServerKind } from './soak-stack.ts';
 
 /** The command line. */
@@ -61,7 +65,17 @@ function gitCommit(): string {
   }
 }
 
+/** `--plot FILE.json`: the run's SVG drawn again from its JSON, written beside it. */
+function replot(file: string): number {
+  const { run } = JSON.parse(readFileSync(file, 'utf8')) as { run: SoakRun };
+  const svg = file.replace(/\.json$/, '') + '.svg';
+  writeFileSync(svg, soakPlot(run, judgeSoak(run)));
+  console.log(`wrote ${svg}`);
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (process.argv[2] === '--plot' && process.argv[3] !== undefined) return replot(process.argv[3]);
   let cmd: SoakCommand;
   try {
     cmd = parseOptions(process.argv.slice(2));
