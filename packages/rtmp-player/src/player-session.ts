@@ -431,7 +431,10 @@ export class PlayerSession {
     this.video.flush();
     this.audio.flush();
     this.playhead.reset();
-    this.playingSince = NaN;
+    // A flush while playing (a new timeline, a move) starts the settling time
+    // again: its join burst is not jitter. Left NaN, nothing would be sampled
+    // until the next transition to playing (none comes when the state stays).
+    this.playingSince = this.state === 'playing' ? performance.now() : NaN;
   }
 
   // ── presentation and housekeeping ───────────────────────────────────────

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_TARGET_MS, JitterEstimator, MARGIN_MS, MAX_AUTO_TARGET_MS } from '../src/jitter-estimator.ts';
+import { CALM_SAMPLES, INITIAL_TARGET_MS, JitterEstimator, MARGIN_MS, MAX_AUTO_TARGET_MS } from '../src/jitter-estimator.ts';
 
 /** A deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -50,6 +50,42 @@ describe('JitterEstimator (latency="auto")', () => {
     expect(j.targetMs()).toBeGreaterThanOrEqual(800);
     for (let i = 0; i < 1200; i++) calm();
     expect(j.targetMs()).toBeLessThanOrEqual(base + 5);
+  });
+
+  it('one congested spell is forgotten once it is over: the target is back at the base 3 s after it', () => {
+    const j = new JitterEstimator();
+    const r = rng(4);
+    const calm = () => j.add(5 + r() * 5);
+    for (let i = 0; i < 400; i++) calm();
+    const base = j.targetMs();
+    // 30 s at a quarter of the bandwidth: each quarter-second's media a little later than the last, up to 3 s.
+    for (let i = 0; i < 120; i++) j.add(300 + i * 23);
+    expect(j.targetMs()).toBeGreaterThan(1000);
+    for (let i = 0; i < CALM_SAMPLES; i++) calm();
+    expect(j.targetMs()).toBe(base);
+  });
+
+  it('a spell that comes back within 20 s stays counted, and so do stalls every 2.5 s (one episode, many bursts)', () => {
+    const spell = (j: JitterEstimator, calm: () => void) => {
+      for (let i = 0; i < 20; i++) j.add(900);
+      for (let i = 0; i < 40; i++) calm();
+    };
+    const j = new JitterEstimator();
+    const r = rng(5);
+    const calm = () => j.add(5 + r() * 5);
+    for (let i = 0; i < 400; i++) calm();
+    const base = j.targetMs();
+    spell(j, calm);
+    expect(j.targetMs()).toBe(base);
+    spell(j, calm);
+    expect(j.targetMs()).toBeGreaterThanOrEqual(900);
+
+    const k = new JitterEstimator();
+    const calmK = () => k.add(5 + r() * 5);
+    for (let i = 0; i < 400; i++) calmK();
+    for (let i = 0; i < 200; i++) i % 10 === 0 ? k.add(800) : calmK();
+    for (let i = 0; i < 40; i++) calmK();
+    expect(k.targetMs()).toBeGreaterThanOrEqual(800);
   });
 
   it('is capped, and ignores non-finite samples', () => {
