@@ -3,6 +3,7 @@ import { MessageType, RtmpErrorCode, decodeData } from '@rtmp-web/core';
 import type { MuxedTag } from '../src/flv-muxer.ts';
 import {
   MAX_CONNECT_ATTEMPTS,
+  RECONNECT_BACKOFF,
   PublisherConnection,
   REFUSAL_WINDOW_MS,
   type PublisherConnectionError,
@@ -24,7 +25,7 @@ async function advance(ms: number): Promise<void> {
 
 const KEY = 'k3y-secret';
 /** Longer than any backoff (500 ms base, 5 s cap). */
-const BACKOFF_MAX = 5000;
+const BACKOFF_MAX = RECONNECT_BACKOFF.maxMs;
 
 const tag = (typeId: 8 | 9, timestampMs: number, keyframe = false, header = false): MuxedTag => ({
   typeId,
@@ -174,7 +175,7 @@ describe('PublisherConnection: publishing', () => {
     const fatal = errors.filter((e) => e.fatal);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]).toMatchObject({ code: RtmpErrorCode.TransportError });
-    expect(fatal[0]!.message).toMatch(/gave up after 8 failed attempts/);
+    expect(fatal[0]!.message).toMatch(new RegExp(`gave up after ${MAX_CONNECT_ATTEMPTS} failed attempts`));
     expect(net.targets).toHaveLength(1 + MAX_CONNECT_ATTEMPTS);
     expect(vi.getTimerCount()).toBe(0);
   });
