@@ -111,3 +111,75 @@ export class KeyframeSchedule {
     return true;
   }
 }
+
+/** Frames waiting in an encoder (`encodeQueueSize`) at which it counts as backed up. */
+export const ENCODE_QUEUE_FULL = 3;
+/** How long (input time, µs) the queue must stay backed up before frames are dropped. */
+export const ENCODE_OVERLOAD_US = 500_000;
+/** How long (input time, µs) the queue must stay below {@link ENCODE_QUEUE_FULL} before an overload is over. */
+export const ENCODE_CALM_US = 1_000_000;
+/** A queue this deep drops the frame at once, overload or not: the bound on what waits in the encoder. */
+export const ENCODE_QUEUE_MAX = 20;
+
+/**
+ * Whether a frame may go into the encoder, from how many frames already wait
+ * in it (`encodeQueueSize`): drops only under sustained overload.
+ *
+ * A realtime encoder that falls behind must not buffer, but a queue that is
+ * deep for a moment is not one that fell behind. Firefox ESR's H.264 encoder
+ * takes frames in bursts: at 640 × 360, where it kept up with 30 fps, its
+ * queue still reached 13 at times, and a frame dropped at every queue of 3
+ * cost frames it could have encoded (and, since it holds ~45 frames
+ * whatever their rate, each frame fewer lengthens that hold in time). So:
+ *
+ * - a queue below {@link ENCODE_QUEUE_FULL} takes the frame;
+ * - a queue at or above it takes frames until it has stayed there for
+ *   {@link ENCODE_OVERLOAD_US} of input time: a burst that drains within
+ *   that loses nothing;
+ * - after that the encoder is overloaded: every frame that meets a queue of
+ *   {@link ENCODE_QUEUE_FULL} or more is dropped (the rule Chromium under
+ *   load had before), until the queue has stayed below it for
+ *   {@link ENCODE_CALM_US}, so a sustained overload is not readmitted in
+ *   half-second bursts each time the queue dips;
+ * - a queue of {@link ENCODE_QUEUE_MAX} drops the frame whatever the state.
+ *
+ * Timestamps are the frames' (µs): pure, so it is tested in Node. A
+ * timestamp that goes back (a new capture clock) restarts both timers.
+ */
+export class EncodeQueueGuard {
+  /** When the queue was first seen backed up in the current run; null while it is not. */
+  private fullSinceUs: number | null = null;
+  /** When the queue was first seen below full since the overload began; null while it is not. */
+  private calmSinceUs: number | null = null;
+  private overloaded = false;
+  private lastUs: number | null = null;
+
+  /** Whether the encoder is in a sustained overload (frames at a full queue are being dropped). */
+  get overload(): boolean {
+    return this.overloaded;
+  }
+
+  /** Whether the frame at `timestampUs` may be encoded with `queueSize` frames waiting. */
+  admit(queueSize: number, timestampUs: number): boolean {
+    if (this.lastUs !== null && timestampUs < this.lastUs) {
+      if (this.fullSinceUs !== null) this.fullSinceUs = timestampUs;
+      if (this.calmSinceUs !== null) this.calmSinceUs = timestampUs;
+    }
+    this.lastUs = timestampUs;
+    if (queueSize < ENCODE_QUEUE_FULL) {
+      this.fullSinceUs = null;
+      if (this.overloaded) {
+        this.calmSinceUs ??= timestampUs;
+        if (timestampUs - this.calmSinceUs >= ENCODE_CALM_US) {
+          this.overloaded = false;
+          this.calmSinceUs = null;
+        }
+      }
+      return true;
+    }
+    this.calmSinceUs = null;
+    this.fullSinceUs ??= timestampUs;
+    if (!this.overloaded && timestampUs - this.fullSinceUs >= ENCODE_OVERLOAD_US) this.overloaded = true;
+    return !this.overloaded && queueSize < ENCODE_QUEUE_MAX;
+  }
+}

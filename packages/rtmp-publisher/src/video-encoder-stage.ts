@@ -18,12 +18,14 @@
  *   does the same with x264's reconfig).
  * - Frames beyond the configured frame rate (on average, allowing capture
  *   jitter: {@link FrameRateLimiter}) are skipped, and frames that arrive
- *   while the encoder is backed up are dropped: a realtime encoder that
- *   falls behind must not buffer.
+ *   while the encoder has stayed backed up are dropped: a realtime encoder
+ *   that falls behind must not buffer, but a queue that is deep for a
+ *   moment (Firefox's encoder takes frames in bursts) loses nothing
+ *   ({@link EncodeQueueGuard}).
  */
 import { avcNaluType, buildAvcDecoderConfigurationRecord, isNalLengthSize, iterateNalus, RtmpError, RtmpErrorCode, videoConfigRecord } from '@rtmp-web/core';
 import { copyBufferSource } from './buffer-source.ts';
-import { FrameRateLimiter, KeyframeSchedule } from './frame-schedule.ts';
+import { EncodeQueueGuard, FrameRateLimiter, KeyframeSchedule } from './frame-schedule.ts';
 import type { VideoSettings } from './worker-protocol.ts';
 
 /** An encoded video frame. */
@@ -43,9 +45,6 @@ export interface VideoStageHandlers {
   dropped(): void;
   error(e: unknown): void;
 }
-
-/** Frames allowed to wait in the encoder: more means it cannot keep up in real time. */
-const MAX_ENCODE_QUEUE = 3;
 
 /** An H.264 level that fits `width`×`height` at `fps` (Table A-1 of H.264): the smallest of 3.0, 3.1, 4.0, 4.2, 5.1. */
 export function avcLevelFor(width: number, height: number, fps: number): number {
@@ -118,6 +117,7 @@ export class VideoEncoderStage {
   private closed = false;
   private readonly limiter: FrameRateLimiter;
   private readonly keys: KeyframeSchedule;
+  private readonly queue = new EncodeQueueGuard();
 
   constructor(
     private readonly settings: VideoSettings,
@@ -182,7 +182,7 @@ export class VideoEncoderStage {
       frame.close();
       return;
     }
-    if (enc.encodeQueueSize >= MAX_ENCODE_QUEUE) {
+    if (!this.queue.admit(enc.encodeQueueSize, ts)) {
       // The slot stays free: the next frame may take it.
       frame.close();
       this.handlers.dropped();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameRateLimiter, KeyframeSchedule } from '../src/frame-schedule.ts';
+import { ENCODE_CALM_US, ENCODE_OVERLOAD_US, ENCODE_QUEUE_FULL, ENCODE_QUEUE_MAX, EncodeQueueGuard, FrameRateLimiter, KeyframeSchedule } from '../src/frame-schedule.ts';
 
 const MS = 1000;
 
@@ -168,5 +168,110 @@ describe('KeyframeSchedule', () => {
   it('restarts after a gap in the source instead of keying the next two frames', () => {
     const ts = [...timerFrames(30, 1.5, 0), ...timerFrames(30, 3, 0).map((t) => t + 3_000_000)];
     expect(keys(ts)).toEqual([0, 3_000_000, 5_000_000]);
+  });
+});
+
+describe('EncodeQueueGuard', () => {
+  const PERIOD = Math.round(MS * 1000 / 30);
+
+  /** Runs frames at 30 fps with the given queue sizes; returns which were admitted. */
+  function admits(queues: number[], start = 1_000_000): boolean[] {
+    const g = new EncodeQueueGuard();
+    return queues.map((q, i) => g.admit(q, start + i * PERIOD));
+  }
+
+  it('takes every frame while the queue stays below full', () => {
+    expect(admits(repeat([0, 1, 2], 300)).every(Boolean)).toBe(true);
+  });
+
+  it('takes a burst that drains within the overload time (Firefox: 0–12 deep in bursts)', () => {
+    // 12 frames (400 ms) with the queue filling to 12, then drained, again and again.
+    const burst = [...Array.from({ length: 12 }, (_, i) => i + 1), 0, 1, 0, 2];
+    expect(admits(repeat(burst, 600)).every(Boolean)).toBe(true);
+  });
+
+  it('drops once the queue has stayed full past the overload time, and not before', () => {
+    const r = admits(repeat([3], 60));
+    const first = r.indexOf(false);
+    // 500 ms at 30 fps: the 16th frame of the run (15 periods after the first) is the first dropped.
+    expect(first).toBe(Math.ceil(ENCODE_OVERLOAD_US / PERIOD));
+    expect(r.slice(first).every((x) => !x)).toBe(true);
+  });
+
+  it('under a sustained overload keeps the old rule: drops at a full queue, takes one that dipped', () => {
+    const g = new EncodeQueueGuard();
+    let t = 0;
+    const at = (q: number) => g.admit(q, (t += PERIOD));
+    for (let i = 0; i < 20; i++) at(4);
+    expect(g.overload).toBe(true);
+    // The queue dips under full for a frame: that frame goes in, the next one at a full queue does not.
+    expect(at(2)).toBe(true);
+    expect(at(3)).toBe(false);
+    expect(at(5)).toBe(false);
+    expect(at(1)).toBe(true);
+    expect(at(3)).toBe(false);
+    expect(g.overload).toBe(true);
+  });
+
+  it('ends the overload after the queue stayed below full for the calm time', () => {
+    const g = new EncodeQueueGuard();
+    let t = 0;
+    const at = (q: number) => g.admit(q, (t += PERIOD));
+    for (let i = 0; i < 20; i++) at(4);
+    const calmFrames = Math.ceil(ENCODE_CALM_US / PERIOD);
+    for (let i = 0; i < calmFrames; i++) at(1);
+    expect(g.overload).toBe(true);
+    at(1);
+    expect(g.overload).toBe(false);
+    // A new burst is taken again.
+    expect(at(3)).toBe(true);
+    expect(at(6)).toBe(true);
+  });
+
+  it('a calm run cut by a full queue starts over', () => {
+    const g = new EncodeQueueGuard();
+    let t = 0;
+    const at = (q: number) => g.admit(q, (t += PERIOD));
+    for (let i = 0; i < 20; i++) at(4);
+    for (let i = 0; i < 25; i++) at(0);
+    at(3);
+    for (let i = 0; i < 25; i++) at(0);
+    expect(g.overload).toBe(true);
+  });
+
+  it(`drops at once at a queue of ${ENCODE_QUEUE_MAX}, overload or not`, () => {
+    const g = new EncodeQueueGuard();
+    expect(g.admit(ENCODE_QUEUE_MAX - 1, 0)).toBe(true);
+    expect(g.admit(ENCODE_QUEUE_MAX, PERIOD)).toBe(false);
+    expect(g.overload).toBe(false);
+    expect(g.admit(0, 2 * PERIOD)).toBe(true);
+  });
+
+  it('bounds the queue a hopeless encoder builds: at most the overload time of frames past full', () => {
+    // Frames arrive at 30 fps, the encoder takes one every 200 ms (5 fps).
+    const g = new EncodeQueueGuard();
+    let queue = 0;
+    let taken = 0;
+    let deepest = 0;
+    for (let i = 0; i < 30 * 60; i++) {
+      const t = i * PERIOD;
+      if (i % 6 === 0 && queue > 0) queue--;
+      if (g.admit(queue, t)) {
+        queue++;
+        taken++;
+      }
+      deepest = Math.max(deepest, queue);
+    }
+    expect(deepest).toBeLessThanOrEqual(ENCODE_QUEUE_FULL + Math.ceil(ENCODE_OVERLOAD_US / PERIOD));
+    // Once overloaded, about what the encoder takes: 5 fps over the minute, plus the first half-second's burst.
+    expect(taken).toBeLessThan(5 * 60 + 30);
+  });
+
+  it('a timestamp that goes back restarts the overload timer', () => {
+    const g = new EncodeQueueGuard();
+    for (let i = 0; i < 10; i++) g.admit(3, 10_000_000 + i * PERIOD);
+    // A new capture clock near zero: the run counts from here, not as 10 s overdue or negative.
+    for (let i = 0; i < 10; i++) expect(g.admit(3, i * PERIOD)).toBe(true);
+    expect(g.overload).toBe(false);
   });
 });
