@@ -73,6 +73,7 @@ interface PendingCapture {
 export class AudioPipeline {
   /** When PCM was last sent to the worklet (performance.now), for the clock's "is there audio" test. */
   lastSentAt = -Infinity;
+  private flushes = 0;
   /** The newest audio timestamp received, ms. */
   newestMs = NaN;
   private decoder: AudioDecoder | null = null;
@@ -129,6 +130,21 @@ export class AudioPipeline {
     this.held = [];
     this.heldMs = 0;
     for (const c of held) this.send(c.ptsMs, c.ms, c.sampleRate, c.channels);
+  }
+
+  /**
+   * The worklet's epoch: counts the flushes sent. Its clock reports carry the
+   * epoch it last took, so a report sent before a flush reached it (the old
+   * stream's read head) is told apart from the new stream's.
+   */
+  get workletEpoch(): number {
+    return this.flushes;
+  }
+
+  /** Tells the worklet to forget everything queued, in a new {@link workletEpoch}. */
+  flushWorklet(): void {
+    this.flushes++;
+    this.post({ type: 'flush', epoch: this.flushes });
   }
 
   /** Sends a command to the worklet. */
@@ -205,7 +221,7 @@ export class AudioPipeline {
     this.skipBeforeMs = NaN;
     this.held = [];
     this.heldMs = 0;
-    this.post({ type: 'flush' });
+    this.flushWorklet();
   }
 
   /** Resolves with the next `durationMs` of decoded audio (channel 0). Diagnostics and tests. */
@@ -237,7 +253,7 @@ export class AudioPipeline {
   /** Releases the decoder. */
   close(): void {
     this.closeDecoder();
-    this.post({ type: 'flush' });
+    this.flushWorklet();
   }
 
   private reportOnce(key: string, e: RtmpError): void {

@@ -64,6 +64,7 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
     private playing = false;
     private underruns = 0;
     private lastPts = NaN;
+    private epoch = 0;
     private quanta = 0;
     /** What was about to play when a skip or hold cut it, faded out over the next output frames. */
     private readonly tail: Float32Array[] = [new Float32Array(fadeFrames), new Float32Array(fadeFrames)];
@@ -97,6 +98,7 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
           break;
         }
         case 'flush':
+          this.epoch = c.epoch;
           this.gapFrames = 0;
           this.queue = [];
           this.queuedMs = 0;
@@ -267,6 +269,7 @@ function workletMain(processorName: string, maxQueueMs: number, fadeFrames: numb
           playing: this.playing && !holding,
           bufferedMs: this.bufferedMs(),
           underruns: this.underruns,
+          epoch: this.epoch,
         };
         this.port2.postMessage(ev);
       }

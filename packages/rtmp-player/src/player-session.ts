@@ -166,7 +166,7 @@ export class PlayerSession {
   attachAudio(port: MessagePort, outputLatencyMs: number): void {
     port.onmessage = (e: MessageEvent) => this.onWorklet(e.data as WorkletEvent);
     this.audio.attach(port);
-    this.audio.post({ type: 'flush' });
+    this.audio.flushWorklet();
     this.playhead.setOutputLatency(outputLatencyMs);
     if (this.clock.started) this.audio.skipBefore(this.playhead.videoClock() + outputLatencyMs);
   }
@@ -420,6 +420,8 @@ export class PlayerSession {
 
   private onWorklet(ev: WorkletEvent): void {
     if (ev.type !== 'clock') return;
+    // A report from before the last flush reached the worklet: the old stream's read head, not this one's.
+    if (ev.epoch !== this.audio.workletEpoch) return;
     this.audio.acknowledge();
     // Only while audio is really being fed does it drive the clock.
     if (performance.now() - this.audio.lastSentAt < 1000) this.clock.audioReport(ev.ptsMs, ev.playing);

@@ -191,8 +191,8 @@ export type PlayerEvent =
 export type WorkletCommand =
   /** Decoded audio, planar float, one array per channel (transferred). `ptsMs` of the first sample. */
   | { type: 'pcm'; ptsMs: number; sampleRate: number; channels: Float32Array[] }
-  /** Forget everything queued (stop, pause, seek to live, discontinuity). */
-  | { type: 'flush' }
+  /** Forget everything queued (stop, pause, seek to live, discontinuity); clock events after it carry `epoch`. */
+  | { type: 'flush'; epoch: number }
   /** Playback rate for catching up (1 = normal). */
   | { type: 'rate'; rate: number }
   /** Drop queued audio before `ptsMs` (joining, a catch-up jump), with a short crossfade. */
@@ -215,6 +215,8 @@ export type WorkletEvent = {
   bufferedMs: number;
   /** Times the worklet ran dry since the last flush. */
   underruns: number;
+  /** The epoch of the last flush the worklet took: a report sent before a flush reached it has an older one. */
+  epoch: number;
 };
 
 /** Transferable parts of a command, for postMessage. */
