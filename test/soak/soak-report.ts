@@ -16,6 +16,7 @@
  * - memory: each series' median over 50–60 s (the end of the first minute)
  *   against its median over the last 10 s; the bar: growth ≤ 10 %.
  */
+import { quantile } from '../bench/latency-report.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS, type FaultKind } from './fault-schedule.ts';
 import type { SoakRun } from './soak-run.ts';
 import type { SoakMemorySample, SoakSample } from './soak-recorder.ts';
@@ -76,12 +77,8 @@ export interface SoakVerdict {
   levelWindowS: number;
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+/** The median by nearest rank (the bench's quantile), null for none. */
+const median = (xs: readonly number[]): number | null => quantile(xs, 0.5);
 
 /** The median delay of the new frames seen in samples with t in [from, to). */
 function delayIn(samples: SoakSample[], from: number, to: number): number | null {
