@@ -9,6 +9,9 @@ import '../../src/index.ts';
 import type { RtmpPlayerElement } from '../../src/rtmp-player.ts';
 import { assert, checkTestsrc2Colours, EventLog, guardEachTest, makePlayer, Peers, screenshotOf, sleep, waitFor, waitForState } from './player-harness.ts';
 
+/** How long a page that showed no picture gets to show it before the test fails. */
+const PICTURE_GRACE_MS = 3000;
+
 describe('<rtmp-player> on screen', () => {
   const peers = new Peers();
   let src = '';
@@ -29,13 +32,39 @@ describe('<rtmp-player> on screen', () => {
     const log = new EventLog(el);
     await waitForState(el, 'playing', 20_000);
     await waitFor(() => el.stats.framesShown > 10, 10_000, `${what}: frames shown`);
-    try {
-      await checkTestsrc2Colours(await screenshotOf(el));
-    } catch (e) {
-      throw new Error(`${what}: the page does not show the picture: ${(e as Error).message}`);
-    }
+    await seenOnPage(el, what);
     await checkTestsrc2Colours(await el.snapshot());
     assert(log.errors.length === 0, `${what}: ${JSON.stringify(log.errors)}`);
+  }
+
+  /**
+   * The page's screenshot of `el` shows testsrc2. Firefox ESR has twice (in
+   * two full runs of the suite, never in a file run alone) given one
+   * all-black screenshot while frames were being drawn: a later screenshot is
+   * taken, for up to PICTURE_GRACE_MS, and a picture that comes only then is
+   * logged with the worker's view of the moment, so a run shows which it was.
+   * A box that stays black (the README bug this file exists for) still fails.
+   */
+  async function seenOnPage(el: RtmpPlayerElement, what: string): Promise<void> {
+    let first: Error;
+    try {
+      await checkTestsrc2Colours(await screenshotOf(el));
+      return;
+    } catch (e) {
+      first = e as Error;
+    }
+    const snapshot = await checkTestsrc2Colours(await el.snapshot()).then(() => 'shows the picture', (e: Error) => e.message);
+    const stats = JSON.stringify(el.stats);
+    const t0 = performance.now();
+    while (performance.now() - t0 < PICTURE_GRACE_MS) {
+      await sleep(250);
+      try {
+        await checkTestsrc2Colours(await screenshotOf(el));
+        console.log(`${what}: a screenshot without the picture (${first.message}), then the picture ${Math.round(performance.now() - t0)} ms later; the worker's snapshot then: ${snapshot}; stats ${stats}`);
+        return;
+      } catch {}
+    }
+    throw new Error(`${what}: the page does not show the picture (for ${PICTURE_GRACE_MS} ms more): ${first.message}; the worker's snapshot: ${snapshot}; stats ${stats}`);
   }
 
   it('the README example: <rtmp-player autoplay muted controls> from HTML', async () => {
