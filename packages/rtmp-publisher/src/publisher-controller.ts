@@ -14,7 +14,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { startModuleWorker } from '@rtmp-web/transport/worker';
 import { captureTracks, type CaptureHandle } from './media-capture.ts';
 import { PublisherErrorCode } from './publisher-errors.ts';
-import type { MediaInput, PublisherCommand, PublisherEvent } from './worker-protocol.ts';
+import type { MediaInput, PublisherCommand, PublisherEvent, WorkerMessage } from './worker-protocol.ts';
 // The built worker's URL (beside this module, wherever it is served from: a CDN too).
 import publisherWorkerUrl from './publisher-worker.ts?worker&url';
 
@@ -22,7 +22,7 @@ import publisherWorkerUrl from './publisher-worker.ts?worker&url';
 export type PublisherSource = { kind: 'stream'; stream: MediaStream } | { kind: 'mp4'; data: ArrayBuffer; loop: boolean };
 
 /** The start command without its media (the controller adds it). */
-export type StartSettings = Omit<Extract<PublisherCommand, { cmd: 'start' }>, 'cmd' | 'input'>;
+export type StartSettings = Omit<Extract<PublisherCommand, { cmd: 'start' }>, 'cmd' | 'session' | 'input'>;
 
 /** An error `start()` rejects with: the fatal error event's code and message. */
 export class PublisherStartError extends Error {
@@ -43,6 +43,8 @@ export class PublisherController implements ReactiveController {
   private capture: CaptureHandle | null = null;
   private waiter: { resolve(): void; reject(e: Error): void } | null = null;
   private fatal: PublisherStartError | null = null;
+  /** The current session's number: every start() and stop() moves it on, so events of an older one are dropped. */
+  private session = 0;
 
   constructor(
     host: ReactiveControllerHost,
@@ -79,12 +81,13 @@ export class PublisherController implements ReactiveController {
       transfer = this.capture.transfer;
     }
     const done = new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject }));
-    worker.postMessage({ cmd: 'start', ...settings, input } satisfies PublisherCommand, transfer);
+    worker.postMessage({ cmd: 'start', session: ++this.session, ...settings, input } satisfies PublisherCommand, transfer);
     return done;
   }
 
   /** Stops publishing (FCUnpublish + deleteStream in the worker) and the capture; a pending `start()` rejects. */
   stop(): void {
+    this.session++;
     this.worker?.postMessage({ cmd: 'stop' } satisfies PublisherCommand);
     this.release();
     this.settle(new PublisherStartError('STOPPED', 'stopped'));
@@ -93,7 +96,9 @@ export class PublisherController implements ReactiveController {
   private ensureWorker(): Worker {
     if (this.worker !== null) return this.worker;
     const w = startModuleWorker(publisherWorkerUrl, { name: 'rtmp-publisher' });
-    w.onmessage = (ev: MessageEvent<PublisherEvent>) => this.receive(ev.data);
+    w.onmessage = (ev: MessageEvent<WorkerMessage>) => {
+      if (ev.data.session === this.session) this.receive(ev.data.event);
+    };
     w.onerror = (ev) => {
       ev.preventDefault();
       // A worker that failed is not reused: the next start() makes a new one.

@@ -82,6 +82,8 @@ export type MediaInput =
 export type PublisherCommand =
   | {
       cmd: 'start';
+      /** Stamped on every event of this start's session (see {@link WorkerMessage}). */
+      session: number;
       connect: ConnectSettings;
       video: VideoSettings | null;
       audio: AudioSettings | null;
@@ -134,6 +136,17 @@ export interface PublisherDiagnostics {
   encodeLatencyMs: number;
   /** Bytes queued: WebSocket bufferedAmount + the worker's own queue. */
   queuedBytes: number;
+}
+
+/**
+ * What the worker posts: an event of the session `session` (the number its
+ * `start` command carried). The page drops events of a session it has
+ * stopped: the worker's `stopped` for a stop() that a new start() followed
+ * at once would otherwise end the new session's capture and its start().
+ */
+export interface WorkerMessage {
+  session: number;
+  event: PublisherEvent;
 }
 
 /** Events, worker → page. */
