@@ -83,6 +83,10 @@ export const RtmpErrorCode = {
   /** An audio packet our own decoders (Nellymoser, Speex) cannot decode: truncated, reserved mode bits, indices out of range. Costs that packet. */
   AudioPacketInvalid: 'AUDIO_PACKET_INVALID',
 
+  // WebCodecs
+  /** A WebCodecs decoder took input and gave nothing back for seconds: it was rebuilt, and plays on from the next keyframe. Not fatal. */
+  DecoderStalled: 'DECODER_STALLED',
+
   // transport
   /** The connection closed. */
   TransportClosed: 'TRANSPORT_CLOSED',

@@ -7,6 +7,7 @@
  * @rtmp-web/transport and plug into {@link RtmpClient}.
  */
 export * from './errors.ts';
+export * from './deadline.ts';
 export * from './bytes/byte-cursor.ts';
 export * from './bytes/byte-queue.ts';
 export * from './events/typed-emitter.ts';

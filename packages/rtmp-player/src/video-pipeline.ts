@@ -19,12 +19,21 @@
  * keyframe after every (re)configure; rebuild after a reclaim
  * (QuotaExceededError); fall back from 'prefer-hardware' to
  * 'prefer-software' when hardware cannot decode; a codec no mode supports is
- * reported (CodecUnsupported) instead of showing a black box.
+ * reported (CodecUnsupported) instead of showing a black box. And two
+ * watchdogs, so a browser's media stack that stops answering costs seconds,
+ * not the rest of the stream: an isConfigSupported() with no answer in
+ * {@link SUPPORT_CHECK_TIMEOUT_MS} is taken as a yes (configure() and the
+ * decoder's error callback then tell), and a decoder that takes no input, or
+ * takes it and gives nothing back, for {@link DECODER_STALL_MS} is rebuilt
+ * (DecoderStalled, not fatal).
  */
 import {
   RtmpError,
   RtmpErrorCode,
+  SUPPORT_CHECK_TIMEOUT_MS,
+  TIMED_OUT,
   parseVideoTag,
+  within,
   videoDecoderConfigFromSequenceStart,
   type VideoDecoderConfigLike,
   type VideoTag,
@@ -56,6 +65,13 @@ export const LATE_DROP_MS = 100;
 const JOIN_ALLOWANCE_MS = 40;
 /** Frames that are late are spaced at least this far apart, so each one reaches the screen (half a 60 Hz refresh), ms. */
 const CATCH_UP_SPACING_MS = 8;
+/** A decoder with work waiting and no output for this long is stalled and rebuilt, ms. */
+export const DECODER_STALL_MS = 2000;
+/**
+ * Chunks a working decoder may hold without output: H.264's largest
+ * reordering window (16 frames), and more. A decoder holding more has stopped.
+ */
+const MAX_HELD_BY_DECODER = 24;
 
 type QueueItem =
   | { kind: 'config'; config: VideoDecoderConfigLike }
@@ -114,6 +130,8 @@ export class VideoPipeline {
   private lastDrawAt = -Infinity;
   /** After a jump: the next frame is shown as soon as it decodes, and the clock restarts there. */
   private rejoining = false;
+  /** When the decoder last showed it works: built, output a frame, or took its first chunk after being idle (performance.now). */
+  private progressAt = -Infinity;
 
   constructor(
     private readonly canvas: OffscreenCanvas,
@@ -292,6 +310,7 @@ export class VideoPipeline {
    * Returns ms until something may be due again (for the worker's timer).
    */
   tick(clockMs: number, holdFirst = false): number {
+    this.watchDecoder();
     this.feed(clockMs);
     // Decoding goes on; the first picture waits (see the session's JOIN_QUIET_MS).
     if (holdFirst && !this.drawnAny) return 10;
@@ -389,7 +408,9 @@ export class VideoPipeline {
         // Whether it is shown is decided now, against the join point as it is
         // when the frame goes in: a frame that was live then is not skipped
         // because decoding it took time.
-        if (this.inFlight.size < 64) this.inFlight.set(timestamp, { at: performance.now(), show: head.pts >= this.skipBeforeMs });
+        const now = performance.now();
+        if (this.inFlight.size === 0 && d.decodeQueueSize === 0) this.progressAt = now; // idle until now: the wait starts here
+        if (this.inFlight.size < 64) this.inFlight.set(timestamp, { at: now, show: head.pts >= this.skipBeforeMs });
         d.decode(new EncodedVideoChunk({ type: head.key ? 'key' : 'delta', timestamp, data: head.data }));
       } catch (e) {
         // A decode() that throws (DataError: not a keyframe after configure...) is not fatal.
@@ -447,8 +468,9 @@ export class VideoPipeline {
   private async check(config: VideoDecoderConfigLike): Promise<HwMode | null> {
     for (const mode of HW_ORDER.slice(HW_ORDER.indexOf(this.hw))) {
       try {
-        const r = await VideoDecoder.isConfigSupported(this.decoderConfig(config, mode));
-        if (r.supported === true) return mode;
+        const r = await within(VideoDecoder.isConfigSupported(this.decoderConfig(config, mode)), SUPPORT_CHECK_TIMEOUT_MS);
+        // No answer: try this mode; a decoder that cannot do it says so through its error callback (see decoderError).
+        if (r === TIMED_OUT || r.supported === true) return mode;
       } catch {
         /* a TypeError for a malformed config: try the next, then report */
       }
@@ -486,6 +508,32 @@ export class VideoPipeline {
     }
     this.decoder = decoder;
     this.needKeyframe = true;
+    this.progressAt = performance.now();
+  }
+
+  /**
+   * The stall watchdog: a decoder with chunks it has not taken, or holding
+   * more than any reordering needs, and no output for {@link DECODER_STALL_MS}
+   * is rebuilt like a failed one (next hardware mode, next keyframe), and
+   * the player is told (DecoderStalled). Chunks it held are lost (dropped).
+   */
+  private watchDecoder(): void {
+    const d = this.decoder;
+    if (d === null || d.state !== 'configured') return;
+    if (d.decodeQueueSize === 0 && this.inFlight.size <= MAX_HELD_BY_DECODER) return;
+    const idleMs = performance.now() - this.progressAt;
+    if (idleMs < DECODER_STALL_MS) return;
+    for (const f of this.inFlight.values()) if (f.show) this.framesDropped++;
+    const held = d.decodeQueueSize + this.inFlight.size;
+    const i = HW_ORDER.indexOf(this.hw);
+    if (i < HW_ORDER.length - 1) this.hw = HW_ORDER[i + 1]!;
+    this.hooks.error(
+      new RtmpError(RtmpErrorCode.DecoderStalled, `the video decoder gave no frame in ${Math.round(idleMs)} ms with ${held} chunks waiting: rebuilt (${this.hw})`, {
+        fatal: false,
+        details: { codec: this.current?.codec ?? '', waiting: d.decodeQueueSize, held: this.inFlight.size },
+      }),
+    );
+    this.rebuild();
   }
 
   private decoderError(e: DOMException, epoch: number): void {
@@ -513,6 +561,7 @@ export class VideoPipeline {
       return;
     }
     this.framesDecoded++;
+    this.progressAt = performance.now();
     const fed = this.inFlight.get(frame.timestamp);
     if (fed !== undefined) {
       this.inFlight.delete(frame.timestamp);

@@ -2,12 +2,12 @@
  * The video stage's decoder handling, in Node with a scripted fake
  * VideoDecoder (WebCodecs is not in Node): keyframe waits, hardware →
  * software fallback, rebuild after a reclaim, unsupported codecs, catch-up
- * drops and the queue bound. The real decoder is exercised by the browser tests.
+ * drops, the queue bound and the stall watchdogs. The real decoder is exercised by the browser tests.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildAvcFrameTag, buildAvcSequenceHeaderTag, type RtmpError } from '@rtmp-web/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildAvcFrameTag, buildAvcSequenceHeaderTag, SUPPORT_CHECK_TIMEOUT_MS, type RtmpError } from '@rtmp-web/core';
 import { X264_HIGH_640X360_AVCC } from '../../rtmp-core/test/fixtures/flv-fixtures.ts';
-import { MAX_ENCODED_SAMPLES, VideoPipeline } from '../src/video-pipeline.ts';
+import { DECODER_STALL_MS, MAX_ENCODED_SAMPLES, VideoPipeline } from '../src/video-pipeline.ts';
 
 type Hw = 'prefer-hardware' | 'prefer-software' | 'no-preference';
 
@@ -77,6 +77,7 @@ function pipeline() {
   return { p, errors, shown };
 }
 
+const realIsConfigSupported = FakeDecoder.isConfigSupported;
 const seq = () => buildAvcSequenceHeaderTag(X264_HIGH_640X360_AVCC);
 const frame = (key: boolean) => buildAvcFrameTag(key, 0, new Uint8Array([0, 0, 0, 2, 0x65, 0x88]));
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -250,6 +251,72 @@ describe('VideoPipeline', () => {
     expect(shown[0]).toBeLessThan(1300 + 34);
     expect(p.framesSkipped).toBe(39);
     expect(p.framesDropped).toBe(0);
+  });
+
+  it('a decoder that stops taking input is rebuilt after DECODER_STALL_MS (DECODER_STALLED, not fatal) and plays on from the next keyframe', async () => {
+    let now = 1000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const { p, errors } = pipeline();
+      p.push(seq(), 0);
+      await feed(p, [true, false]);
+      const stuck = FakeDecoder.instances.at(-1)!;
+      stuck.decodeQueueSize = 4; // wedged: takes nothing more, outputs nothing
+      now += DECODER_STALL_MS - 1;
+      p.tick(NaN);
+      expect(errors).toEqual([]);
+      now += 2;
+      await feed(p, [false, true, false], 100);
+      expect(errors.map((e) => [e.code, e.fatal])).toEqual([['DECODER_STALLED', false]]);
+      expect(stuck.state).toBe('closed');
+      const fresh = FakeDecoder.instances.at(-1)!;
+      expect(fresh).not.toBe(stuck);
+      expect(fresh.config?.hardwareAcceleration).toBe('prefer-software');
+      expect(fresh.chunks.map((c) => c.type)).toEqual(['key', 'delta']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('a decoder that takes input and never outputs is rebuilt too; one holding a few frames (reordering, a paused clock) is not', async () => {
+    let now = 1000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const { p, errors } = pipeline();
+      p.push(seq(), 0);
+      await feed(p, [true, false, false]);
+      now += 10 * DECODER_STALL_MS; // three held, nothing more to give: waiting, not stalled
+      p.tick(NaN);
+      expect(errors).toEqual([]);
+      // Fed on and on, and still nothing out.
+      for (let i = 0; i < 30; i++) {
+        await feed(p, [false], 100 + i * 33);
+        now += 100;
+      }
+      expect(errors.map((e) => e.code)).toEqual(['DECODER_STALLED']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('an isConfigSupported() that never answers is taken as a yes after SUPPORT_CHECK_TIMEOUT_MS', async () => {
+    vi.useFakeTimers();
+    try {
+      FakeDecoder.isConfigSupported = () => new Promise(() => {});
+      const { p, errors } = pipeline();
+      p.push(seq(), 0);
+      p.push(frame(true), 0);
+      p.tick(NaN);
+      expect(FakeDecoder.instances.length).toBe(0);
+      await vi.advanceTimersByTimeAsync(SUPPORT_CHECK_TIMEOUT_MS);
+      p.tick(NaN);
+      expect(FakeDecoder.instances.at(-1)!.config?.hardwareAcceleration).toBe('prefer-hardware');
+      expect(FakeDecoder.instances.at(-1)!.chunks.map((c) => c.type)).toEqual(['key']);
+      expect(errors).toEqual([]);
+    } finally {
+      FakeDecoder.isConfigSupported = realIsConfigSupported;
+      vi.useRealTimers();
+    }
   });
 
   it('bounds the encoded queue', () => {

@@ -13,7 +13,7 @@
  * is dropped here: the caller keeps the books of what went in and bounds the
  * backlog, so each packet that comes out can be mapped back to capture time.
  */
-import { RtmpError, RtmpErrorCode } from '@rtmp-web/core';
+import { RtmpError, RtmpErrorCode, SUPPORT_CHECK_TIMEOUT_MS, TIMED_OUT, within } from '@rtmp-web/core';
 import { copyBufferSource } from './buffer-source.ts';
 import type { AacWasmEncoder } from './aac-wasm-encoder.ts';
 import type { AudioSettings } from './worker-protocol.ts';
@@ -59,8 +59,9 @@ export class AudioEncoderStage {
     const s = this.settings;
     if (s.codec === 'aac') return;
     const config = { codec: s.codec, sampleRate: 48_000, numberOfChannels: 2, bitrate: s.bitrateKbps * 1000 };
-    const supported = typeof AudioEncoder !== 'undefined' && (await AudioEncoder.isConfigSupported(config).catch(() => ({ supported: false }))).supported === true;
-    if (!supported) throw new RtmpError(RtmpErrorCode.CodecUnsupported, `audio-codec="${s.codec}": this browser cannot encode it`);
+    // No answer in time: go on; start() asks again when the first audio comes.
+    const answer = typeof AudioEncoder === 'undefined' ? { supported: false } : await within(AudioEncoder.isConfigSupported(config), SUPPORT_CHECK_TIMEOUT_MS).catch(() => ({ supported: false }));
+    if (answer !== TIMED_OUT && answer.supported !== true) throw new RtmpError(RtmpErrorCode.CodecUnsupported, `audio-codec="${s.codec}": this browser cannot encode it`);
   }
 
   /** True once the encoder is configured (or loaded) and takes frames. */
@@ -129,7 +130,9 @@ export class AudioEncoderStage {
       s.codec === 'aac'
         ? { codec: 'mp4a.40.2', sampleRate, numberOfChannels, bitrate, aac: { format: 'aac' } } as AudioEncoderConfig
         : { codec: 'opus', sampleRate, numberOfChannels, bitrate, opus: { format: 'opus' } } as AudioEncoderConfig;
-    const supported = typeof AudioEncoder !== 'undefined' && (await AudioEncoder.isConfigSupported(config).catch(() => ({ supported: false }))).supported === true;
+    // No answer in time: AAC takes the WASM encoder, which needs nothing of the media stack; Opus has no other, so it is tried.
+    const answer = typeof AudioEncoder === 'undefined' ? { supported: false } : await within(AudioEncoder.isConfigSupported(config), SUPPORT_CHECK_TIMEOUT_MS).catch(() => ({ supported: false }));
+    const supported = answer === TIMED_OUT ? s.codec !== 'aac' : answer.supported === true;
     if (this.closed) return;
     if (supported) {
       const enc = new AudioEncoder({

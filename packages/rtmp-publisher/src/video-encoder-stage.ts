@@ -23,7 +23,18 @@
  *   moment (Firefox's encoder takes frames in bursts) loses nothing
  *   ({@link EncodeQueueGuard}).
  */
-import { avcNaluType, buildAvcDecoderConfigurationRecord, isNalLengthSize, iterateNalus, RtmpError, RtmpErrorCode, videoConfigRecord } from '@rtmp-web/core';
+import {
+  avcNaluType,
+  buildAvcDecoderConfigurationRecord,
+  isNalLengthSize,
+  iterateNalus,
+  RtmpError,
+  RtmpErrorCode,
+  SUPPORT_CHECK_TIMEOUT_MS,
+  TIMED_OUT,
+  videoConfigRecord,
+  within,
+} from '@rtmp-web/core';
 import { copyBufferSource } from './buffer-source.ts';
 import { EncodeQueueGuard, FrameRateLimiter, KeyframeSchedule } from './frame-schedule.ts';
 import type { VideoSettings } from './worker-protocol.ts';
@@ -141,8 +152,9 @@ export class VideoEncoderStage {
         bitrateMode: 'constant',
         ...(s.codec === 'avc' ? { avc: { format: 'avc' } } : s.codec === 'hevc' ? { hevc: { format: 'hevc' } } : {}),
       } as VideoEncoderConfig;
-      const support = await VideoEncoder.isConfigSupported(config).catch(() => ({ supported: false }));
-      if (support.supported !== true) continue;
+      // No answer in time (a media stack in trouble): try it; an encoder that cannot do it fails through its error callback.
+      const support = await within(VideoEncoder.isConfigSupported(config), SUPPORT_CHECK_TIMEOUT_MS).catch(() => ({ supported: false }));
+      if (support !== TIMED_OUT && support.supported !== true) continue;
       if (this.closed) return codec;
       this.config = config;
       this.encoder = new VideoEncoder({
