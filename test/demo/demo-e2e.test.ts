@@ -87,6 +87,9 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The page's console and errors, kept for failure messages and test-output. */
+const pageConsole: string[] = [];
+
 /** The demo's event log, newest first, for failure messages. */
 function eventLog(page: Page): Promise<string> {
   return page.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent).join('\n'));
@@ -98,7 +101,16 @@ async function waitForState(page: Page, pill: 'publisher-state' | 'player-state'
     await page.waitForFunction((id: string, want: string[]) => want.includes(document.getElementById(id)?.dataset.state ?? ''), { timeout: timeoutMs, polling: 100 }, pill, states);
   } catch {
     const now = await page.evaluate((id: string) => document.getElementById(id)?.dataset.state, pill);
-    throw new Error(`${pill} is ${now}, not ${states.join('|')}, after ${timeoutMs} ms. Event log:\n${await eventLog(page)}`);
+    // What each element's worker last reported, and the page's console: where a start that never finished stopped.
+    const inside = await page.evaluate(() =>
+      ['publisher', 'player'].map((id) => {
+        const el = document.getElementById(id) as unknown as { stats?: unknown; _diagnostics?: unknown } | null;
+        return `${id}: stats ${JSON.stringify(el?.stats ?? null)} diagnostics ${JSON.stringify(el?._diagnostics ?? null)}`;
+      }).join('\n'),
+    ).catch((e: unknown) => `(the page did not answer: ${String(e)})`);
+    throw new Error(
+      `${pill} is ${now}, not ${states.join('|')}, after ${timeoutMs} ms. Event log:\n${await eventLog(page)}\n${inside}\nConsole (last 40 lines):\n${pageConsole.slice(-40).join('\n')}`,
+    );
   }
 }
 
@@ -187,7 +199,6 @@ describe.skipIf(missing.length > 0)(`demo end to end (npm start, headless ${BROW
   let demo: StartedDemo | undefined;
   let chromium: LaunchedChromium | undefined;
   let page: Page;
-  const pageConsole: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(outDir, { recursive: true });
