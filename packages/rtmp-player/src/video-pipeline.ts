@@ -568,6 +568,9 @@ export class VideoPipeline {
       const ms = performance.now() - fed.at;
       this.decodeMsEwma = Number.isNaN(this.decodeMsEwma) ? ms : this.decodeMsEwma + (ms - this.decodeMsEwma) / 16;
     }
+    // Output comes in presentation order: a chunk for an earlier time will never come out (one the decoder
+    // dropped). Forgotten, so the map keeps measuring and the stall watchdog does not count it as held.
+    for (const t of this.inFlight.keys()) if (t < frame.timestamp) this.inFlight.delete(t);
     if (fed === undefined ? frame.timestamp / 1000 < this.skipBeforeMs : !fed.show) {
       // Decoded through to reach the live edge: never shown, never held.
       frame.close();

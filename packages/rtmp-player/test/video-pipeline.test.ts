@@ -299,6 +299,29 @@ describe('VideoPipeline', () => {
     }
   });
 
+  it('chunks a decoder drops without output are forgotten at the next frame out: not counted as held when the stream pauses', async () => {
+    let now = 1000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const { p, errors } = pipeline();
+      p.push(seq(), 0);
+      await feed(p, [true]);
+      const d = FakeDecoder.instances.at(-1)!;
+      // A decoder that gives back every other chunk only (it drops the rest, as one does with a damaged frame).
+      for (let i = 1; i <= 60; i++) {
+        await feed(p, [false], i * 33);
+        if (i % 2 === 0) d.init.output(new FakeFrame(d.chunks.at(-1)!.timestamp));
+        now += 33;
+      }
+      now += 10 * DECODER_STALL_MS; // then the stream pauses
+      p.tick(NaN);
+      expect(errors).toEqual([]);
+      p.close();
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('an isConfigSupported() that never answers is taken as a yes after SUPPORT_CHECK_TIMEOUT_MS', async () => {
     vi.useFakeTimers();
     try {
