@@ -9,8 +9,9 @@
 import { cpus, loadavg } from 'node:os';
 import { BENCH_VIDEO } from '../bench/bench-protocol.ts';
 import { FAULT_KINDS, injectFault, routeUrl, startPublisher, type FaultHolds, type FaultKind, type SoakState } from './fault-schedule.ts';
+import { workersHeapSplit, type WorkersHeapSplit } from './heap-snapshot.ts';
 import { SoakRecorder, type SoakSample } from './soak-recorder.ts';
-import { startSoakStack, type SoakServerKind } from './soak-stack.ts';
+import { startSoakStack, type SoakServerKind, type SoakStack } from './soak-stack.ts';
 
 /** How a run goes. */
 export interface SoakRunOptions {
@@ -59,10 +60,26 @@ export interface SoakRun {
   nodeErrors: string[];
   /** Seconds the recorder could not sample (the previous sample was still running). */
   samplesSkipped: number;
+  /** Each tab's workers' heap split into compiled code and objects (heap-snapshot.ts): near the warm-up's end, and at the end. Absent in runs from before it was taken. */
+  heapSnapshots?: { warmup: HeapSplits; end: HeapSplits };
   environment: { node: string; chromium: string; cores: number; loadAverage1m: number[]; server: SoakServerKind; video: typeof BENCH_VIDEO };
 }
 
+/** Both tabs' workers' heap, split (see heap-snapshot.ts), at `t` s. */
+export interface HeapSplits {
+  t: number;
+  player: WorkersHeapSplit | null;
+  publisher: WorkersHeapSplit | null;
+}
+
+/** Before the warm-up ends, this many seconds: the snapshot's pause is over before the first fault's "before" window. */
+const WARMUP_SNAPSHOT_LEAD_S = 12;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function heapSplits(stack: SoakStack, t: number): Promise<HeapSplits> {
+  return { t, player: await workersHeapSplit(stack.player.page), publisher: await workersHeapSplit(stack.publisher.page) };
+}
 
 /** Runs a soak (the caller prints and judges it). */
 export async function runSoak(o: SoakRunOptions): Promise<SoakRun> {
@@ -88,6 +105,9 @@ export async function runSoak(o: SoakRunOptions): Promise<SoakRun> {
     recorder.start();
     const faults: FaultRecord[] = [];
     const count = Math.max(0, Math.floor((o.durationS - o.warmupS) / o.slotS));
+    const warmupSnapshotS = Math.max(1, o.warmupS - WARMUP_SNAPSHOT_LEAD_S);
+    await sleep(t0 + warmupSnapshotS * 1000 - Date.now());
+    const warmupHeap = await heapSplits(stack, warmupSnapshotS);
     for (let i = 0; i < count; i++) {
       const kind = kinds[i % kinds.length]!;
       const slotStart = t0 + (o.warmupS + i * o.slotS) * 1000;
@@ -120,6 +140,7 @@ export async function runSoak(o: SoakRunOptions): Promise<SoakRun> {
     }
     await sleep(t0 + o.durationS * 1000 - Date.now());
     await recorder.stop();
+    const endHeap = await heapSplits(stack, o.durationS);
     load.push(loadavg()[0]!);
     const { log: _log, ...options } = o;
     return {
@@ -130,6 +151,7 @@ export async function runSoak(o: SoakRunOptions): Promise<SoakRun> {
       pageErrors: [...stack.pageErrors],
       nodeErrors,
       samplesSkipped: recorder.skipped,
+      heapSnapshots: { warmup: warmupHeap, end: endHeap },
       environment: { node: process.version, chromium: await stack.chromium.browser.version(), cores: cpus().length, loadAverage1m: load, server: o.server, video: BENCH_VIDEO },
     };
   } finally {
