@@ -382,6 +382,31 @@ export class PlayerSession {
     if (payload.length === 0) return;
     const now = performance.now();
     this.mark('firstMediaMs');
+    const video = typeId === 9 ? parseMessage(parseVideoMessage, payload) : null;
+    const audio = typeId === 8 ? parseMessage(parseAudioMessage, payload) : null;
+    // Only frames carry the stream's time. A sequence header has whatever timestamp its server gives it:
+    // node-media-server sends its cached headers at ts 0, on join and when a publish resumes (with the
+    // frames shifted onto the old timeline). Taken for media, such a header flushed the player, and
+    // registered as audio arriving 0 ms into a stream minutes old, it made the live edge a stream's age
+    // too far back until the first audio frame came: a first picture shown then started the clock that
+    // far behind, and the picture froze (the soak's resolution change, twice an hour).
+    if ((video ?? audio ?? []).some((t) => t.tag === undefined || t.tag.kind === 'frame')) this.timedMedia(typeId, ts, now);
+    this.waitingFor = null;
+    this.mediaFlowing = true;
+    this.lastMediaAt = now;
+    if (video !== null) {
+      const picked = this.videoTracks.take(video);
+      for (const entry of picked.feed) this.video.pushTrack(entry, ts);
+      if (picked.changed) this.postTracks();
+    } else if (audio !== null) {
+      const picked = this.audioTracks.take(audio);
+      for (const entry of picked.feed) this.audio.pushTrack(entry, ts);
+      if (picked.changed) this.postTracks();
+    }
+  }
+
+  /** A message with frames at `ts`: the timeline's continuity, and the live edge. */
+  private timedMedia(typeId: number, ts: number, now: number): void {
     // Against the same track's newest: the tracks may be offset from each other (an encoder's delay).
     const trackNewest = typeId === 9 ? this.video.newestMs : this.audio.newestMs;
     if (Number.isFinite(trackNewest) && (ts < trackNewest - DISCONTINUITY_BACK_MS || ts > trackNewest + DISCONTINUITY_FORWARD_MS)) {
@@ -391,18 +416,6 @@ export class PlayerSession {
     // A track this browser cannot play (reported once by its pipeline) neither sets the live edge nor holds the other back.
     const playable = typeId === 9 ? !this.video.undecodable : !this.audio.undecodable;
     if (playable) this.playhead.arrived(typeId, ts, now, this.state === 'playing' && now - this.playingSince > JITTER_SETTLE_MS);
-    this.waitingFor = null;
-    this.mediaFlowing = true;
-    this.lastMediaAt = now;
-    if (typeId === 9) {
-      const picked = this.videoTracks.take(parseMessage(parseVideoMessage, payload));
-      for (const entry of picked.feed) this.video.pushTrack(entry, ts);
-      if (picked.changed) this.postTracks();
-    } else if (typeId === 8) {
-      const picked = this.audioTracks.take(parseMessage(parseAudioMessage, payload));
-      for (const entry of picked.feed) this.audio.pushTrack(entry, ts);
-      if (picked.changed) this.postTracks();
-    }
   }
 
   /** The tracks, for the element's `tracks` and `trackschange`. */
