@@ -80,13 +80,22 @@ export function startTimecodeSource(audio: boolean, size: { width: number; heigh
  */
 export function createTimecodePublisher(o: PagePublisherOptions, size: { width: number; height: number } = BENCH_VIDEO): PublisherElement {
   const element = document.createElement('rtmp-publisher') as PublisherElement;
+  setUpTimecodePublisher(element, o, size);
+  element.setAttribute('framerate', String(BENCH_VIDEO.fps));
+  element.setAttribute('video-bitrate', String(BENCH_VIDEO.bitrateKbps));
+  element.setAttribute('keyframe-interval', String(BENCH_VIDEO.keyframeIntervalS));
+  return element;
+}
+
+/**
+ * Points a publisher at `o`'s server, key and bridge, at `size`: for a new
+ * one, and for one started again (its next start() goes where its attributes
+ * say, not where a reconnect request last moved it).
+ */
+export function setUpTimecodePublisher(element: PublisherElement, o: PagePublisherOptions, size: { width: number; height: number }): void {
   element.setAttribute('url', o.url);
   element.setAttribute('bridge', o.bridge);
   element.streamKey = o.streamKey;
   element.setAttribute('width', String(size.width));
   element.setAttribute('height', String(size.height));
-  element.setAttribute('framerate', String(BENCH_VIDEO.fps));
-  element.setAttribute('video-bitrate', String(BENCH_VIDEO.bitrateKbps));
-  element.setAttribute('keyframe-interval', String(BENCH_VIDEO.keyframeIntervalS));
-  return element;
 }

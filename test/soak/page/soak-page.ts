@@ -13,7 +13,7 @@ import type { PlayerElement, PublisherElement } from '../../../web/src/element-t
 import { timecodeDiff } from '../../../web/src/frame-timecode.ts';
 import type { PagePublisherOptions } from '../../bench/bench-protocol.ts';
 import { DisplayProbe } from '../../bench/page/display-probe.ts';
-import { createTimecodePublisher, startTimecodeSource, type TimecodeSource } from '../../bench/page/timecode-source.ts';
+import { createTimecodePublisher, setUpTimecodePublisher, startTimecodeSource, type TimecodeSource } from '../../bench/page/timecode-source.ts';
 import type { SoakElementError, SoakPageApi, SoakPageSample, SoakVideoSize } from '../soak-protocol.ts';
 
 // Named, and checked, so the bundler keeps the modules whose decorators
@@ -73,8 +73,8 @@ const api: SoakPageApi = {
       keepErrors(element, 'publisher');
       document.body.append(element);
     } else {
-      element.setAttribute('width', String(size.width));
-      element.setAttribute('height', String(size.height));
+      // The server the run has the elements on now (a reconnect request may have moved them since the last start).
+      setUpTimecodePublisher(element, o, size);
     }
     publisher = { element, source, size, options: o };
     await within(20_000, '<rtmp-publisher>.start()', element.start(source.stream));
