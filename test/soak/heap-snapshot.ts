@@ -29,7 +29,7 @@ interface RawSnapshot {
 }
 
 /** Sums the self sizes of a snapshot's nodes, code apart. */
-export function splitSnapshot(snap: RawSnapshot): { codeBytes: number; objectBytes: number } {
+function splitSnapshot(snap: RawSnapshot): { codeBytes: number; objectBytes: number } {
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
   const stride = fields.length;

@@ -525,8 +525,7 @@ export class VideoPipeline {
     if (idleMs < DECODER_STALL_MS) return;
     for (const f of this.inFlight.values()) if (f.show) this.framesDropped++;
     const held = d.decodeQueueSize + this.inFlight.size;
-    const i = HW_ORDER.indexOf(this.hw);
-    if (i < HW_ORDER.length - 1) this.hw = HW_ORDER[i + 1]!;
+    this.nextHwMode();
     this.hooks.error(
       new RtmpError(RtmpErrorCode.DecoderStalled, `the video decoder gave no frame in ${Math.round(idleMs)} ms with ${held} chunks waiting: rebuilt (${this.hw})`, {
         fatal: false,
@@ -545,14 +544,20 @@ export class VideoPipeline {
       this.rebuild();
       return;
     }
-    const i = HW_ORDER.indexOf(this.hw);
-    if (i < HW_ORDER.length - 1) {
-      this.hw = HW_ORDER[i + 1]!;
+    if (this.nextHwMode()) {
       this.rebuild();
       return;
     }
     this.hooks.error(new RtmpError(RtmpErrorCode.CodecUnsupported, `video decoder failed: ${e.message}`, { fatal: false, cause: e }));
     this.rebuild();
+  }
+
+  /** Moves to the next hardware mode (prefer-hardware → prefer-software → no-preference); false when there is none. */
+  private nextHwMode(): boolean {
+    const i = HW_ORDER.indexOf(this.hw);
+    if (i === HW_ORDER.length - 1) return false;
+    this.hw = HW_ORDER[i + 1]!;
+    return true;
   }
 
   private output(frame: VideoFrame, epoch: number): void {
@@ -561,11 +566,12 @@ export class VideoPipeline {
       return;
     }
     this.framesDecoded++;
-    this.progressAt = performance.now();
+    const now = performance.now();
+    this.progressAt = now;
     const fed = this.inFlight.get(frame.timestamp);
     if (fed !== undefined) {
       this.inFlight.delete(frame.timestamp);
-      const ms = performance.now() - fed.at;
+      const ms = now - fed.at;
       this.decodeMsEwma = Number.isNaN(this.decodeMsEwma) ? ms : this.decodeMsEwma + (ms - this.decodeMsEwma) / 16;
     }
     // Output comes in presentation order: a chunk for an earlier time will never come out (one the decoder

@@ -16,8 +16,13 @@ class FakeDecoder {
   static supported: (c: VideoDecoderConfig) => boolean = () => true;
   /** Output each decoded chunk as a frame, a task later (a decoder that keeps up). */
   static outputs = false;
-  static isConfigSupported(c: VideoDecoderConfig) {
+  /** What isConfigSupported() answers (reset before each test). */
+  static answer: (c: VideoDecoderConfig) => Promise<{ supported: boolean; config: VideoDecoderConfig }> = FakeDecoder.answerNow;
+  static answerNow(c: VideoDecoderConfig) {
     return Promise.resolve({ supported: FakeDecoder.supported(c), config: c });
+  }
+  static isConfigSupported(c: VideoDecoderConfig) {
+    return FakeDecoder.answer(c);
   }
   state: 'unconfigured' | 'configured' | 'closed' = 'unconfigured';
   decodeQueueSize = 0;
@@ -77,7 +82,12 @@ function pipeline() {
   return { p, errors, shown };
 }
 
-const realIsConfigSupported = FakeDecoder.isConfigSupported;
+/** performance.now() under the test's control, from 1000 ms (restored after each test). */
+function fakeNow(): { advance(ms: number): void } {
+  let now = 1000;
+  vi.spyOn(performance, 'now').mockImplementation(() => now);
+  return { advance: (ms) => (now += ms) };
+}
 const seq = () => buildAvcSequenceHeaderTag(X264_HIGH_640X360_AVCC);
 const frame = (key: boolean) => buildAvcFrameTag(key, 0, new Uint8Array([0, 0, 0, 2, 0x65, 0x88]));
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -85,12 +95,15 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 beforeEach(() => {
   FakeDecoder.instances = [];
   FakeDecoder.supported = () => true;
+  FakeDecoder.answer = FakeDecoder.answerNow;
   FakeDecoder.outputs = false;
   FakeFrame.open = 0;
   g.VideoDecoder = FakeDecoder;
   g.EncodedVideoChunk = FakeChunk;
 });
 afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
   delete g.VideoDecoder;
   delete g.EncodedVideoChunk;
 });
@@ -254,92 +267,72 @@ describe('VideoPipeline', () => {
   });
 
   it('a decoder that stops taking input is rebuilt after DECODER_STALL_MS (DECODER_STALLED, not fatal) and plays on from the next keyframe', async () => {
-    let now = 1000;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
-    try {
-      const { p, errors } = pipeline();
-      p.push(seq(), 0);
-      await feed(p, [true, false]);
-      const stuck = FakeDecoder.instances.at(-1)!;
-      stuck.decodeQueueSize = 4; // wedged: takes nothing more, outputs nothing
-      now += DECODER_STALL_MS - 1;
-      p.tick(NaN);
-      expect(errors).toEqual([]);
-      now += 2;
-      await feed(p, [false, true, false], 100);
-      expect(errors.map((e) => [e.code, e.fatal])).toEqual([['DECODER_STALLED', false]]);
-      expect(stuck.state).toBe('closed');
-      const fresh = FakeDecoder.instances.at(-1)!;
-      expect(fresh).not.toBe(stuck);
-      expect(fresh.config?.hardwareAcceleration).toBe('prefer-software');
-      expect(fresh.chunks.map((c) => c.type)).toEqual(['key', 'delta']);
-    } finally {
-      clock.mockRestore();
-    }
+    const clock = fakeNow();
+    const { p, errors } = pipeline();
+    p.push(seq(), 0);
+    await feed(p, [true, false]);
+    const stuck = FakeDecoder.instances.at(-1)!;
+    stuck.decodeQueueSize = 4; // wedged: takes nothing more, outputs nothing
+    clock.advance(DECODER_STALL_MS - 1);
+    p.tick(NaN);
+    expect(errors).toEqual([]);
+    clock.advance(2);
+    await feed(p, [false, true, false], 100);
+    expect(errors.map((e) => [e.code, e.fatal])).toEqual([['DECODER_STALLED', false]]);
+    expect(stuck.state).toBe('closed');
+    const fresh = FakeDecoder.instances.at(-1)!;
+    expect(fresh).not.toBe(stuck);
+    expect(fresh.config?.hardwareAcceleration).toBe('prefer-software');
+    expect(fresh.chunks.map((c) => c.type)).toEqual(['key', 'delta']);
   });
 
   it('a decoder that takes input and never outputs is rebuilt too; one holding a few frames (reordering, a paused clock) is not', async () => {
-    let now = 1000;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
-    try {
-      const { p, errors } = pipeline();
-      p.push(seq(), 0);
-      await feed(p, [true, false, false]);
-      now += 10 * DECODER_STALL_MS; // three held, nothing more to give: waiting, not stalled
-      p.tick(NaN);
-      expect(errors).toEqual([]);
-      // Fed on and on, and still nothing out.
-      for (let i = 0; i < 30; i++) {
-        await feed(p, [false], 100 + i * 33);
-        now += 100;
-      }
-      expect(errors.map((e) => e.code)).toEqual(['DECODER_STALLED']);
-    } finally {
-      clock.mockRestore();
+    const clock = fakeNow();
+    const { p, errors } = pipeline();
+    p.push(seq(), 0);
+    await feed(p, [true, false, false]);
+    clock.advance(10 * DECODER_STALL_MS); // three held, nothing more to give: waiting, not stalled
+    p.tick(NaN);
+    expect(errors).toEqual([]);
+    // Fed on and on, and still nothing out.
+    for (let i = 0; i < 30; i++) {
+      await feed(p, [false], 100 + i * 33);
+      clock.advance(100);
     }
+    expect(errors.map((e) => e.code)).toEqual(['DECODER_STALLED']);
   });
 
   it('chunks a decoder drops without output are forgotten at the next frame out: not counted as held when the stream pauses', async () => {
-    let now = 1000;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
-    try {
-      const { p, errors } = pipeline();
-      p.push(seq(), 0);
-      await feed(p, [true]);
-      const d = FakeDecoder.instances.at(-1)!;
-      // A decoder that gives back every other chunk only (it drops the rest, as one does with a damaged frame).
-      for (let i = 1; i <= 60; i++) {
-        await feed(p, [false], i * 33);
-        if (i % 2 === 0) d.init.output(new FakeFrame(d.chunks.at(-1)!.timestamp));
-        now += 33;
-      }
-      now += 10 * DECODER_STALL_MS; // then the stream pauses
-      p.tick(NaN);
-      expect(errors).toEqual([]);
-      p.close();
-    } finally {
-      clock.mockRestore();
+    const clock = fakeNow();
+    const { p, errors } = pipeline();
+    p.push(seq(), 0);
+    await feed(p, [true]);
+    const d = FakeDecoder.instances.at(-1)!;
+    // A decoder that gives back every other chunk only (it drops the rest, as one does with a damaged frame).
+    for (let i = 1; i <= 60; i++) {
+      await feed(p, [false], i * 33);
+      if (i % 2 === 0) d.init.output(new FakeFrame(d.chunks.at(-1)!.timestamp));
+      clock.advance(33);
     }
+    clock.advance(10 * DECODER_STALL_MS); // then the stream pauses
+    p.tick(NaN);
+    expect(errors).toEqual([]);
+    p.close();
   });
 
   it('an isConfigSupported() that never answers is taken as a yes after SUPPORT_CHECK_TIMEOUT_MS', async () => {
     vi.useFakeTimers();
-    try {
-      FakeDecoder.isConfigSupported = () => new Promise(() => {});
-      const { p, errors } = pipeline();
-      p.push(seq(), 0);
-      p.push(frame(true), 0);
-      p.tick(NaN);
-      expect(FakeDecoder.instances.length).toBe(0);
-      await vi.advanceTimersByTimeAsync(SUPPORT_CHECK_TIMEOUT_MS);
-      p.tick(NaN);
-      expect(FakeDecoder.instances.at(-1)!.config?.hardwareAcceleration).toBe('prefer-hardware');
-      expect(FakeDecoder.instances.at(-1)!.chunks.map((c) => c.type)).toEqual(['key']);
-      expect(errors).toEqual([]);
-    } finally {
-      FakeDecoder.isConfigSupported = realIsConfigSupported;
-      vi.useRealTimers();
-    }
+    FakeDecoder.answer = () => new Promise(() => {});
+    const { p, errors } = pipeline();
+    p.push(seq(), 0);
+    p.push(frame(true), 0);
+    p.tick(NaN);
+    expect(FakeDecoder.instances.length).toBe(0);
+    await vi.advanceTimersByTimeAsync(SUPPORT_CHECK_TIMEOUT_MS);
+    p.tick(NaN);
+    expect(FakeDecoder.instances.at(-1)!.config?.hardwareAcceleration).toBe('prefer-hardware');
+    expect(FakeDecoder.instances.at(-1)!.chunks.map((c) => c.type)).toEqual(['key']);
+    expect(errors).toEqual([]);
   });
 
   it('bounds the encoded queue', () => {

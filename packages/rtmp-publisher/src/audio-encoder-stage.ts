@@ -18,6 +18,13 @@ import { copyBufferSource } from './buffer-source.ts';
 import type { AacWasmEncoder } from './aac-wasm-encoder.ts';
 import type { AudioSettings } from './worker-protocol.ts';
 
+/** Whether this browser's AudioEncoder takes `config`: false without WebCodecs audio or on a malformed config, TIMED_OUT without an answer in time. */
+async function encoderSupports(config: AudioEncoderConfig): Promise<boolean | typeof TIMED_OUT> {
+  if (typeof AudioEncoder === 'undefined') return false;
+  const answer = await within(AudioEncoder.isConfigSupported(config), SUPPORT_CHECK_TIMEOUT_MS).catch(() => ({ supported: false }));
+  return answer === TIMED_OUT ? answer : answer.supported === true;
+}
+
 /** An encoded audio frame. */
 export interface EncodedAudio {
   data: Uint8Array;
@@ -60,8 +67,7 @@ export class AudioEncoderStage {
     if (s.codec === 'aac') return;
     const config = { codec: s.codec, sampleRate: 48_000, numberOfChannels: 2, bitrate: s.bitrateKbps * 1000 };
     // No answer in time: go on; start() asks again when the first audio comes.
-    const answer = typeof AudioEncoder === 'undefined' ? { supported: false } : await within(AudioEncoder.isConfigSupported(config), SUPPORT_CHECK_TIMEOUT_MS).catch(() => ({ supported: false }));
-    if (answer !== TIMED_OUT && answer.supported !== true) throw new RtmpError(RtmpErrorCode.CodecUnsupported, `audio-codec="${s.codec}": this browser cannot encode it`);
+    if ((await encoderSupports(config)) === false) throw new RtmpError(RtmpErrorCode.CodecUnsupported, `audio-codec="${s.codec}": this browser cannot encode it`);
   }
 
   /** True once the encoder is configured (or loaded) and takes frames. */
@@ -131,8 +137,8 @@ export class AudioEncoderStage {
         ? { codec: 'mp4a.40.2', sampleRate, numberOfChannels, bitrate, aac: { format: 'aac' } } as AudioEncoderConfig
         : { codec: 'opus', sampleRate, numberOfChannels, bitrate, opus: { format: 'opus' } } as AudioEncoderConfig;
     // No answer in time: AAC takes the WASM encoder, which needs nothing of the media stack; Opus has no other, so it is tried.
-    const answer = typeof AudioEncoder === 'undefined' ? { supported: false } : await within(AudioEncoder.isConfigSupported(config), SUPPORT_CHECK_TIMEOUT_MS).catch(() => ({ supported: false }));
-    const supported = answer === TIMED_OUT ? s.codec !== 'aac' : answer.supported === true;
+    const answer = await encoderSupports(config);
+    const supported = answer === TIMED_OUT ? s.codec !== 'aac' : answer;
     if (this.closed) return;
     if (supported) {
       const enc = new AudioEncoder({
