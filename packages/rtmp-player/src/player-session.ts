@@ -45,7 +45,7 @@ import { decoderCapabilities } from './codec-support.ts';
 import { PlayerConnection } from './player-connection.ts';
 import { PlayerErrorCode } from './player-errors.ts';
 import { Playhead } from './playhead.ts';
-import { RateMeter } from './stats.ts';
+import { RateMeter } from './rate-meter.ts';
 import { TrackSelector } from './track-selector.ts';
 import { VideoPipeline } from './video-pipeline.ts';
 import {

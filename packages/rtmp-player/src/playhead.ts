@@ -9,6 +9,13 @@
  * playhead (what is on screen) is behind it; the *buffer* is the media
  * received and not yet played.
  *
+ * While a track's edge has a splice pending (media resumed late after a
+ * gap: a source that came back on its old timeline, or a stall's backlog),
+ * the delay it gives is not yet known: the steering waits, and the track's
+ * lateness is held back from `auto`'s jitter samples until the edge knows.
+ * A backlog's lateness then counts (it was the link's); a splice's does not
+ * (it was the edge's), and the steering starts over from the new edge.
+ *
  * It reads the pipelines (their newest media, the audio's output) and sends
  * them the steering's orders (rate, skip-to, hold); the session owns the
  * pipelines, the presentation loop and the states.
@@ -17,7 +24,7 @@ import type { AudioPipeline } from './audio-pipeline.ts';
 import { JitterEstimator } from './jitter-estimator.ts';
 import { LatencyController } from './latency-controller.ts';
 import { PlaybackClock } from './playback-clock.ts';
-import { LiveEdge } from './stats.ts';
+import { type EdgeChange, LiveEdge } from './live-edge.ts';
 import type { VideoPipeline } from './video-pipeline.ts';
 import type { LatencySetting } from './worker-protocol.ts';
 
@@ -38,6 +45,8 @@ export class Playhead {
   private setting: LatencySetting = 'auto';
   /** The largest lateness since the last tick (one jitter sample per tick). */
   private windowLateness = -Infinity;
+  /** Per track, the largest lateness while its edge had a splice pending (counted if it was a backlog). */
+  private heldLateness = { video: -Infinity, audio: -Infinity };
   private outputLatencyMs = 0;
   private prebufferSent = NaN;
   /** Audio queued in the worklet at its last report, ms: how far an audio-driven clock can jump. */
@@ -89,12 +98,26 @@ export class Playhead {
    * join burst, whose lateness is the server's cache, not the network's).
    */
   arrived(typeId: number, ts: number, now: number, sample: boolean): void {
+    const track = typeId === 9 ? 'video' : 'audio';
     const edge = typeId === 9 ? this.videoEdge : this.audioEdge;
-    edge.arrived(ts, now);
+    const change: EdgeChange = edge.arrived(ts, now);
+    if (change === 'spliced') {
+      // The delays the steering saw were against the old edge.
+      this.latency.reset();
+      this.heldLateness[track] = -Infinity;
+    }
     if (!sample || (typeId !== 9 && !(typeId === 8 && this.audio.hasOutput))) return;
     // How late this arrived against its track's live edge, plus what it still needs before it can be shown.
     const late = now - ts - edge.offset();
     const extra = typeId === 9 ? (Number.isFinite(this.video.decodeMs) ? this.video.decodeMs : 0) : this.outputLatencyMs + AUDIO_SLACK_MS;
+    if (change === 'pending') {
+      this.heldLateness[track] = Math.max(this.heldLateness[track], late + extra);
+      return;
+    }
+    if (change === 'caught-up') {
+      this.windowLateness = Math.max(this.windowLateness, this.heldLateness[track]);
+      this.heldLateness[track] = -Infinity;
+    }
     this.windowLateness = Math.max(this.windowLateness, late + extra);
   }
 
@@ -158,6 +181,7 @@ export class Playhead {
     this.videoEdge.reset();
     this.audioEdge.reset();
     this.windowLateness = -Infinity;
+    this.heldLateness = { video: -Infinity, audio: -Infinity };
     this.setRate(1);
   }
 
@@ -182,7 +206,7 @@ export class Playhead {
 
   private steer(now: number): boolean {
     const delay = this.delayMs(now);
-    if (!Number.isFinite(delay)) return false;
+    if (!Number.isFinite(delay) || this.videoEdge.splicePending || this.audioEdge.splicePending) return false;
     // Only what is buffered can be played faster away; the rest is the link's (or the target is below what the stream allows).
     const minBuffer = this.clock.audioDriven ? this.audio.chunkMs + AUDIO_SLACK_MS : VIDEO_MIN_BUFFER_MS;
     const d = this.latency.update(now, delay, this.bufferMs(), minBuffer);
